@@ -135,3 +135,13 @@ public struct WeightLayout: Sendable, Equatable {
     shape.count == 1 ? offset : offset / (count / shape[0])
   }
 }
+
+extension WeightLayout {
+  /// The flat range of block `block` when its elements are contiguous and in vector order
+  /// (axis 0, scalar clustering), so callers can skip ``elementOffsets(block:)``.
+  public func contiguousRange(block: Int) -> Range<Int>? {
+    guard axis == 0, clusterDim == 1 else { return nil }
+    let size = rowsPerBlock * columns
+    return block * size ..< (block + 1) * size
+  }
+}

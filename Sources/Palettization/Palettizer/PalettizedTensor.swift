@@ -1,0 +1,85 @@
+import Foundation
+
+/// One weight after palettization: its LUTs, indices and scales, and how well they fit.
+///
+/// The reconstruction is not stored (it would double a model's memory); ``reconstruct()``
+/// rebuilds it exactly from the LUT, the indices and the per-channel scales.
+public struct PalettizedTensor: Sendable, Equatable {
+  /// The spec and clustering options used.
+  public var spec: PalettizationSpec
+  public var options: ClusteringOptions
+  /// How the weight was viewed, blocked and vectorised.
+  public var layout: WeightLayout
+  /// The original weight's dtype.
+  public var dtype: WeightDType
+  /// `[blocks, K, clusterDim]`, row-major: the entries reconstruction uses (dequantized when
+  /// the LUT is quantized), at the weight's dtype. Blocks with fewer than `K` clusters repeat
+  /// their last centroid.
+  public var lut: [Float]
+  /// Quantized LUT codes, same layout as ``lut`` (int8 as two's-complement bytes), when the
+  /// spec has a `lutQSpec`.
+  public var quantizedLUT: [UInt8]?
+  /// Per LUT block: scale of the quantized LUT.
+  public var lutScale: [Float]?
+  /// Per LUT block: integer zero point of the quantized LUT.
+  public var lutZeroPoint: [Int32]?
+  /// One index per vector, laid out as ``WeightLayout/indexShape``.
+  public var indices: [UInt8]
+  /// Per output channel (dim 0): the divisor applied before clustering, at the weight's dtype.
+  public var perChannelScale: [Float]?
+  /// Fit and size figures.
+  public var metrics: PalettizationMetrics
+
+  /// `K`, entries per LUT block.
+  public var lutSize: Int { spec.lutSize }
+
+  /// The reconstructed weight: `lut[block][index] · perChannelScale[channel]`, rounded to the
+  /// weight's dtype.
+  /// - Complexity: O(count).
+  public func reconstruct() -> Tensor {
+    var values = [Float](repeating: 0, count: layout.count)
+    let k = lutSize
+    let d = layout.clusterDim
+    values.withUnsafeMutableBufferPointer { out in
+      for block in 0..<layout.blockCount {
+        let elementOffsets = layout.elementOffsets(block: block)
+        let indexOffsets = layout.indexOffsets(block: block)
+        let lutBase = block * k * d
+        for (v, indexOffset) in indexOffsets.enumerated() {
+          let entry = lutBase + Int(indices[indexOffset]) * d
+          for e in 0..<d {
+            out[elementOffsets[v * d + e]] = lut[entry + e]
+          }
+        }
+      }
+      if let scales = perChannelScale {
+        for i in out.indices {
+          out[i] = dtype.round(out[i] * scales[layout.outputChannel(ofElement: i)])
+        }
+      }
+    }
+    return Tensor(shape: layout.shape, values: values, dtype: dtype)
+  }
+}
+
+/// How well a palettized weight fits the original, and what it costs to store.
+public struct PalettizationMetrics: Sendable, Equatable {
+  /// Σ (w − ŵ)² over the original weight, accumulated in Double in element order.
+  public var inertia: Double
+  /// Σ w² over the original weight (Double, element order).
+  public var signalEnergy: Double
+  /// `10 · log10(signalEnergy / inertia)`; `+inf` when the reconstruction is exact.
+  public var snrDB: Double
+  /// (index + LUT + per-channel-scale + LUT-qparam bits) / element count.
+  public var bitsPerWeight: Double
+  /// Largest number of Lloyd iterations over the blocks (0 for scalar clustering).
+  public var iterations: Int
+  /// LUT blocks.
+  public var blocks: Int
+
+  /// SNR in dB of a reconstruction with `inertia` against a signal of `signalEnergy`.
+  public static func snrDB(signalEnergy: Double, inertia: Double) -> Double {
+    inertia == 0 ? .infinity : 10 * log10(signalEnergy / inertia)
+  }
+
+}
