@@ -21,6 +21,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     // MARK: - Public libraries
@@ -35,7 +36,11 @@ let package = Package(
     ),
     .target(
       name: "PaletteHarness",
-      dependencies: ["Palettization", "CGSL"],
+      dependencies: [
+        "Palettization",
+        "CGSL",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: alwaysOptimised
     ),
 

@@ -1,0 +1,98 @@
+import Foundation
+import Palettization
+
+/// One experiment file: which model, which base config, which grid of spec changes, which
+/// seeds, worker counts and generator, and where the results go.
+///
+/// The file format is JSON; see the README's "Experiment files" section for a commented
+/// example. Relative paths resolve against the folder of the experiment file.
+public struct Experiment: Sendable, Equatable {
+  /// Names the results (`<name>.summary.csv`, `<name>.manifest.json`) and the plot title.
+  public var name: String
+  public var model: ModelSource
+  public var config: ConfigSource
+  /// The sweep: the union of these grids.
+  public var grids: [SweepGrid]
+  /// Run seeds; `nil` draws one from the system and records it in the manifest.
+  public var seeds: [UInt64]?
+  /// Worker counts to run each grid point with.
+  public var workers: [Int]
+  /// GSL generator type name.
+  public var generator: String
+  /// Per-tensor results CSV.
+  public var output: URL
+  /// Optional per-element sensitivity weights, a safetensors file keyed by tensor name.
+  public var sensitivities: URL?
+  /// The experiment file itself and its bytes (recorded in the manifest).
+  public var file: URL
+  public var content: Data
+
+  /// Where the model comes from.
+  public enum ModelSource: Sendable, Equatable {
+    /// A safetensors file, with an optional `palettelab.modules/1` manifest.
+    case safetensors(URL, modules: URL?)
+    /// Layers generated with GSL.
+    case synthetic(SyntheticModel)
+  }
+
+  /// Where the base config comes from.
+  public enum ConfigSource: Sendable, Equatable {
+    /// `default`, `w4`, `w6` or `w8`.
+    case preset(String)
+    /// A YAML or JSON config file.
+    case file(URL)
+    /// A config object written inline, as JSON text.
+    case inline(String)
+  }
+
+  /// The summary CSV path: `<output folder>/<name>.summary.csv`.
+  public var summaryURL: URL {
+    output.deletingLastPathComponent().appendingPathComponent("\(name).summary.csv")
+  }
+
+  /// The run manifest path: `<output folder>/<name>.manifest.json`.
+  public var manifestURL: URL {
+    output.deletingLastPathComponent().appendingPathComponent("\(name).manifest.json")
+  }
+
+  /// Every grid point, grid by grid, in a stable order.
+  public var gridPoints: [GridPoint] {
+    grids.enumerated().flatMap { index, grid in grid.points(gridIndex: index) }
+  }
+}
+
+/// A model made of random layers, for experiments that need no download.
+public struct SyntheticModel: Sendable, Equatable {
+  /// Seeds the generator of every layer: layer `name` uses `SeedDerivation.derive(seed, name)`.
+  public var seed: UInt64
+  public var layers: [SyntheticLayer]
+}
+
+/// One generated module with a `weight` tensor.
+public struct SyntheticLayer: Sendable, Equatable {
+  /// Module name, e.g. `encoder.0`; its weight is `<name>.weight`.
+  public var name: String
+  /// Fully-qualified module type, e.g. `torch.nn.modules.linear.Linear`.
+  public var type: String
+  public var shape: [Int]
+  public var distribution: Distribution
+}
+
+/// The distribution of a synthetic layer's weights.
+public enum Distribution: Sendable, Equatable {
+  /// Normal, mean 0.
+  case gaussian(sigma: Double)
+  /// Laplace, density `exp(-|x|/scale) / (2·scale)`.
+  case laplace(scale: Double)
+  /// Student's t with `nu` degrees of freedom, multiplied by `scale`.
+  case studentT(nu: Double, scale: Double)
+
+  /// One draw from `random`.
+  func sample(_ random: GSLRandom) -> Double {
+    switch self {
+    case .gaussian(let sigma): return random.gaussian(sigma: sigma)
+    case .laplace(let scale): return random.laplace(scale: scale)
+    case .studentT(let nu, let scale): return scale * random.studentT(nu: nu)
+    }
+  }
+}
