@@ -1,7 +1,7 @@
 import Foundation
 
 /// A CSV file that cannot be read, or a column that is not there: which file, which line, what.
-public struct CSVError: Error, Equatable, Sendable, LocalizedError, CustomStringConvertible {
+public struct CSVError: LocatedError, Equatable, Sendable {
   /// What went wrong.
   public enum Kind: Equatable, Sendable {
     /// The file could not be read; the payload is the system's reason.
@@ -55,12 +55,4 @@ public struct CSVError: Error, Equatable, Sendable, LocalizedError, CustomString
       return "no column '\(name)'; columns: \(available.joined(separator: ", "))"
     }
   }
-
-  /// `file:line: problem`, or `file: problem` when there is no line.
-  public var description: String {
-    if let line { return "\(file):\(line): \(problem)" }
-    return "\(file): \(problem)"
-  }
-
-  public var errorDescription: String? { description }
 }
