@@ -1,0 +1,57 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+import Darwin
+private let systemWrite = Darwin.write
+#endif
+
+/// Whole-file writes that readers never see half done.
+///
+/// The data goes to a temporary file in the destination's folder (so the final step is a
+/// same-file-system `rename(2)`, which POSIX makes atomic), is flushed with `fsync`, and is then
+/// renamed over the destination. A crash or interrupt leaves either the old file or the new one,
+/// plus at worst a stray `.<name>.tmp-…` file, never a truncated destination.
+public enum AtomicFile {
+  /// Writes `data` to the file at `url`, replacing it atomically if it exists.
+  ///
+  /// The new file gets mode `0644` minus the process umask. The destination folder must exist.
+  /// - Throws: ``AtomicFileError`` naming the path, the failed step and the system's reason.
+  /// - Complexity: O(`data.count`).
+  public static func write(_ data: Data, to url: URL) throws {
+    let destination = url.path
+    let folder = url.deletingLastPathComponent().path
+    let temporary = folder + "/." + url.lastPathComponent
+      + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw AtomicFileError(path: destination, step: "create temporary file", errno: errno) }
+    var closed = false
+    defer {
+      if !closed { close(fd) }
+    }
+    do {
+      try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+        var offset = 0
+        while offset < buffer.count {
+          let written = systemWrite(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+          if written < 0 {
+            if errno == EINTR { continue }
+            throw AtomicFileError(path: destination, step: "write", errno: errno)
+          }
+          offset += written
+        }
+      }
+      guard fsync(fd) == 0 else { throw AtomicFileError(path: destination, step: "fsync", errno: errno) }
+      closed = true
+      guard close(fd) == 0 else { throw AtomicFileError(path: destination, step: "close", errno: errno) }
+      guard rename(temporary, destination) == 0 else {
+        throw AtomicFileError(path: destination, step: "rename temporary file", errno: errno)
+      }
+    } catch {
+      unlink(temporary)
+      throw error
+    }
+  }
+}
