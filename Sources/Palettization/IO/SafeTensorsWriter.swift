@@ -1,0 +1,136 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+private let posixWrite = Glibc.write
+#elseif canImport(Darwin)
+import Darwin
+private let posixWrite = Darwin.write
+#endif
+
+/// Writes tensors and `__metadata__` to a safetensors file, atomically.
+///
+/// Layout follows the reference serializer (huggingface/safetensors `prepare`): tensors are laid
+/// out by descending dtype (``SafeTensorsDType`` declaration order, which is increasing
+/// alignment), then by name, so each tensor starts at a multiple of its element width; the
+/// header is compact JSON (`__metadata__` first, its keys sorted, then the tensors in data
+/// order) padded with spaces to a multiple of 8 bytes. For the same tensors and at most one
+/// metadata key the bytes equal what `safetensors.numpy.save_file` writes; with several keys
+/// only the key order can differ (the reference uses a hash map), and the output is
+/// deterministic either way.
+///
+/// The file is written to a temporary file in the destination's directory, flushed to disk
+/// (`fsync`) and renamed over the destination, so readers see either the old file or the whole
+/// new one; on any error the temporary file is removed and the destination is untouched.
+/// Entries are validated (sizes, names) before anything is created.
+public struct SafeTensorsWriter: Sendable {
+  /// The tensors to write; their order here does not affect the file (see the layout above).
+  public var entries: [SafeTensorsEntry]
+  /// Free-form string metadata, written as `__metadata__` (omitted when empty).
+  public var metadata: [String: String]
+
+  /// A writer for `entries` and `metadata`.
+  public init(entries: [SafeTensorsEntry] = [], metadata: [String: String] = [:]) {
+    self.entries = entries
+    self.metadata = metadata
+  }
+
+  /// Adds one tensor.
+  public mutating func append(_ entry: SafeTensorsEntry) { entries.append(entry) }
+
+  /// The entries in file order and the padded header bytes (without the 8-byte length).
+  ///
+  /// - Throws: ``SafeTensorsError`` naming `path` for a reserved or repeated name, a negative or
+  ///   overflowing shape, or a byte count that does not match the shape.
+  func layout(path: String) throws(SafeTensorsError) -> (entries: [SafeTensorsEntry], header: [UInt8]) {
+    func fault(_ f: SafeTensorsError.Fault) -> SafeTensorsError { SafeTensorsError(path: path, fault: f) }
+    var names: Set<String> = []
+    for entry in entries {
+      guard entry.name != "__metadata__" else { throw fault(.reservedTensorName) }
+      guard names.insert(entry.name).inserted else { throw fault(.duplicateTensorName(name: entry.name)) }
+      guard entry.shape.allSatisfy({ $0 >= 0 }) else {
+        throw fault(.invalidShape(tensor: entry.name, found: "\(entry.shape)"))
+      }
+      guard let needed = entry.dtype.byteCount(forShape: entry.shape) else {
+        throw fault(.shapeOverflow(tensor: entry.name, shape: entry.shape, dtype: entry.dtype))
+      }
+      guard entry.byteCount == needed else {
+        throw fault(.entrySizeMismatch(tensor: entry.name, byteCount: entry.byteCount, shape: entry.shape,
+                                       dtype: entry.dtype, needed: needed))
+      }
+    }
+    let ordered = entries.sorted {
+      $0.dtype.referenceRank != $1.dtype.referenceRank
+        ? $0.dtype.referenceRank > $1.dtype.referenceRank
+        : Array($0.name.utf8).lexicographicallyPrecedes($1.name.utf8)  // Rust's byte-wise String order
+    }
+    var parts: [String] = []
+    if !metadata.isEmpty {
+      let pairs = metadata.sorted { Array($0.key.utf8).lexicographicallyPrecedes($1.key.utf8) }
+        .map { SafeTensorsJSON.quoted($0.key) + ":" + SafeTensorsJSON.quoted($0.value) }
+      parts.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
+    }
+    var offset = 0
+    for entry in ordered {
+      let end = offset + entry.byteCount
+      let shape = entry.shape.map(String.init).joined(separator: ",")
+      parts.append(SafeTensorsJSON.quoted(entry.name)
+                   + ":{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+      offset = end
+    }
+    var header = Array(("{" + parts.joined(separator: ",") + "}").utf8)
+    header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
+    return (ordered, header)
+  }
+
+  /// Writes the file at `url` atomically (see the type's documentation).
+  ///
+  /// - Throws: ``SafeTensorsError`` naming `url.path`: an invalid entry (nothing is created),
+  ///   or the failing system call (`open`, `write`, `fsync`, `rename`) with its `strerror`.
+  /// - Complexity: O(total bytes); the data is streamed from the entries, not concatenated.
+  public func write(to url: URL) throws(SafeTensorsError) {
+    let path = url.path
+    let (ordered, header) = try layout(path: path)
+    func failure(_ operation: String) -> SafeTensorsError {
+      SafeTensorsError(path: path, fault: .io(operation: operation, reason: String(cString: strerror(errno))))
+    }
+
+    let directory = url.deletingLastPathComponent().path
+    let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw failure("create temporary file") }
+    var closed = false
+    var renamed = false
+    defer {
+      if !closed { close(fd) }
+      if !renamed { unlink(temporary) }
+    }
+
+    var length = UInt64(header.count).littleEndian
+    guard Swift.withUnsafeBytes(of: &length, { Self.writeAll(fd, $0) }),
+          header.withUnsafeBytes({ Self.writeAll(fd, $0) })
+    else { throw failure("write") }
+    for entry in ordered {
+      guard entry.withUnsafeBytes({ Self.writeAll(fd, $0) }) else { throw failure("write") }
+    }
+    guard fsync(fd) == 0 else { throw failure("fsync") }
+    closed = true
+    guard close(fd) == 0 else { throw failure("close") }
+    guard rename(temporary, path) == 0 else { throw failure("rename") }
+    renamed = true
+  }
+
+  /// Writes all of `bytes`, retrying short writes and EINTR; `false` on error (errno set).
+  private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    guard let base = bytes.baseAddress else { return true }
+    var done = 0
+    while done < bytes.count {
+      let n = posixWrite(fd, base + done, bytes.count - done)
+      if n < 0 {
+        if errno == EINTR { continue }
+        return false
+      }
+      done += n
+    }
+    return true
+  }
+}
