@@ -241,6 +241,16 @@ struct ConfigTests {
     #expect(json == yaml)
   }
 
+  @Test("JSON string escapes, including surrogate pairs, read to the right key and round-trip")
+  func jsonEscapes() throws {
+    let config = try KMeansPalettizerConfig.load(json: #"""
+      {"kmeans_palettization_config": {"module_name_configs": {"caf\u00e9\/\ud83d\ude00\n": null}}}
+      """#)
+    #expect(Array(config.moduleNameConfigs.keys) == ["café/😀\n"])
+    #expect(try KMeansPalettizerConfig.load(yaml: config.yamlString()) == config)
+    #expect(try KMeansPalettizerConfig.load(json: config.jsonString()) == config)
+  }
+
   @Test("files: format by extension, else by content; errors name the file")
   func fileFormats() throws {
     let folder = FileManager.default.temporaryDirectory

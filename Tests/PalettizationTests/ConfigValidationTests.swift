@@ -187,16 +187,18 @@ struct ConfigValidationTests {
     }
   }
 
-  @Test("duplicate YAML keys are rejected")
-  func duplicateYAMLKeys() {
-    #expect {
-      _ = try KMeansPalettizerConfig.load(yaml: """
+  @Test("YAML syntax errors and duplicate keys: one line with the position")
+  func yamlSyntax() {
+    #expect(throws: ConfigError(keyPath: "", problem: "is not valid YAML: duplicate key 'global_config' at line 2")) {
+      try KMeansPalettizerConfig.load(yaml: """
         kmeans_palettization_config:
           global_config: {}
           global_config: null
         """)
-    } throws: { error in
-      "\(error)".hasPrefix("is not valid YAML:") && "\(error)".contains("global_config")
+    }
+    #expect(throws: ConfigError(
+      keyPath: "", problem: "is not valid YAML: did not find expected node content at line 3, column 1")) {
+      try KMeansPalettizerConfig.load(yaml: "kmeans_palettization_config:\n  global_config: {\n")
     }
   }
 }

@@ -12,11 +12,25 @@ extension ConfigValue {
     do {
       root = try Yams.compose(yaml: text)
     } catch {
-      let firstLine = "\(error)".split(separator: "\n", omittingEmptySubsequences: true).first ?? ""
-      throw ConfigError(keyPath: "", problem: "is not valid YAML: \(firstLine)")
+      throw ConfigError(keyPath: "", problem: "is not valid YAML: \(describe(error))")
     }
     guard let root else { return .null }
     return try ConfigValue(yaml: root)
+  }
+
+  /// One line for a Yams error: libyaml's problem and where, without the source snippet.
+  private static func describe(_ error: any Error) -> String {
+    guard let error = error as? YamlError else { return "\(error)" }
+    switch error {
+    case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+      .composer(_, let problem, let mark, _):
+      return "\(problem) at line \(mark.line), column \(mark.column)"
+    case .duplicatedKeysInMapping(let duplicates, let context):
+      let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+      return "duplicate key \(keys) at line \(context.mark.line)"
+    default:
+      return "\(error)".split(separator: "\n").first.map(String.init) ?? ""
+    }
   }
 
   private init(yaml node: Node) throws(ConfigError) {

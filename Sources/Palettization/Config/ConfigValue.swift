@@ -84,21 +84,15 @@ extension ConfigValue: Codable {
     case .sequence(let elements):
       var unkeyed = encoder.unkeyedContainer()
       for element in elements { try unkeyed.encode(element) }
-    case .null:
+    case .null, .bool, .int, .double, .string:
       var single = encoder.singleValueContainer()
-      try single.encodeNil()
-    case .bool(let value):
-      var single = encoder.singleValueContainer()
-      try single.encode(value)
-    case .int(let value):
-      var single = encoder.singleValueContainer()
-      try single.encode(value)
-    case .double(let value):
-      var single = encoder.singleValueContainer()
-      try single.encode(value)
-    case .string(let value):
-      var single = encoder.singleValueContainer()
-      try single.encode(value)
+      switch self {
+      case .bool(let value): try single.encode(value)
+      case .int(let value): try single.encode(value)
+      case .double(let value): try single.encode(value)
+      case .string(let value): try single.encode(value)
+      default: try single.encodeNil()
+      }
     }
   }
 }

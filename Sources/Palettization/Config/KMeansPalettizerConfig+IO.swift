@@ -5,7 +5,9 @@ import Foundation
 extension KMeansPalettizerConfig {
   /// A config file format.
   public enum FileFormat: String, Sendable, CaseIterable {
+    /// YAML 1.1, read with Yams.
     case yaml
+    /// JSON (RFC 8259).
     case json
 
     /// `.json` is JSON, `.yaml`/`.yml` YAML; any other extension is `nil`.
@@ -34,11 +36,13 @@ extension KMeansPalettizerConfig {
   }
 
   /// Reads and validates a config file: JSON for `.json`, YAML for `.yaml`/`.yml`, otherwise
-  /// JSON if the first non-blank character is `{` and YAML if not. Errors name the file.
+  /// JSON if the first non-blank character is `{` and YAML if not. A leading byte-order mark is
+  /// ignored. Errors name the file.
   public static func load(contentsOf url: URL) throws(ConfigError) -> KMeansPalettizerConfig {
-    let text: String
+    var text: String
     do {
       text = try String(contentsOf: url, encoding: .utf8)
+      if text.first == "\u{FEFF}" { text.removeFirst() }  // a byte-order mark some editors write
     } catch {
       throw ConfigError(file: url.path, keyPath: "", problem: "cannot be read as UTF-8 text (\(error.localizedDescription))")
     }
