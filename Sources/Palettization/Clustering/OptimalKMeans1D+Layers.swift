@@ -123,10 +123,11 @@ final class LayerWorkspace {
     return Int(carried[b])
   }
 
-  /// `D[m−1][i] + cost(i, j)`, or +∞ where the last run would be empty.
+  /// `D[m−1][i] + cost(i, j)` given `rowSums = prefix[j]`, or +∞ where the last run would be
+  /// empty (`i >= j`).
   @inline(__always)
-  private func entry(_ j: Int, _ i: Int) -> Double {
-    i < j ? prev[i] + costs.cost(i, j) : .infinity
+  private func entry(_ j: Int, _ rowSums: SegmentCosts.Prefix, _ i: Int) -> Double {
+    i < j ? prev[i] + SegmentCosts.cost(from: costs.prefix[i], to: rowSums) : .infinity
   }
 
   /// SMAWK (Aggarwal, Klawe, Moran, Shor & Wilber 1987): leftmost row minima of the totally
@@ -136,12 +137,14 @@ final class LayerWorkspace {
   /// REDUCE keeps at most one column per row (a column is dropped only when a column to its
   /// left is no worse, so ties keep the leftmost); the odd rows recurse on the survivors; each
   /// even row then scans only between its neighbours' minima. The value of each REDUCE stack
-  /// entry at its own row is cached, so a comparison costs one evaluation.
+  /// entry at its own row is cached, so a comparison costs one evaluation. About 7.6
+  /// evaluations per row on Laplace-distributed data.
   private func smawk(
     rowStart: Int, stride: Int, rowCount: Int,
     cols: UnsafePointer<Int32>, colCount: Int, scratch: UnsafeMutablePointer<Int32>
   ) {
     if rowCount == 0 { return }
+    let prefix = costs.prefix
     var reduced = cols
     var reducedCount = colCount
     var freeScratch = scratch
@@ -149,13 +152,15 @@ final class LayerWorkspace {
       var top = 0
       for t in 0..<colCount {
         let c = Int(cols[t])
-        while top > 0 && stackValues[top - 1] > entry(rowStart + (top - 1) * stride, c) {
-          top -= 1
+        while top > 0 {
+          let row = rowStart &+ (top &- 1) &* stride
+          if stackValues[top &- 1] > entry(row, prefix[row], c) { top &-= 1 } else { break }
         }
         if top < rowCount {
-          scratch[top] = Int32(c)
-          stackValues[top] = entry(rowStart + top * stride, c)
-          top += 1
+          let row = rowStart &+ top &* stride
+          scratch[top] = Int32(truncatingIfNeeded: c)
+          stackValues[top] = entry(row, prefix[row], c)
+          top &+= 1
         }
       }
       reduced = UnsafePointer(scratch)
@@ -167,14 +172,15 @@ final class LayerWorkspace {
     var position = 0
     var t = 0
     while t < rowCount {
-      let row = rowStart + t * stride
-      let lastCol = t + 1 < rowCount ? arg[row + stride] : reduced[reducedCount - 1]
+      let row = rowStart &+ t &* stride
+      let rowSums = prefix[row]
+      let lastCol = t &+ 1 < rowCount ? arg[row &+ stride] : reduced[reducedCount &- 1]
       var bestCol = reduced[position]
-      var best = entry(row, Int(bestCol))
+      var best = entry(row, rowSums, Int(bestCol))
       while reduced[position] != lastCol {
-        position += 1
+        position &+= 1
         let c = reduced[position]
-        let value = entry(row, Int(c))
+        let value = entry(row, rowSums, Int(c))
         if value < best {
           best = value
           bestCol = c
@@ -182,7 +188,7 @@ final class LayerWorkspace {
       }
       cur[row] = best
       arg[row] = bestCol
-      t += 2
+      t &+= 2
     }
   }
 }

@@ -72,14 +72,21 @@ public enum OptimalKMeans1D {
 /// Prefix sums of one sorted point set, giving any run's clustering cost in O(1).
 ///
 /// Values are shifted by their weighted mean before summing so that `Σw·x²` and `(Σw·x)²/Σw`
-/// stay small and their difference (the run's variance) keeps its digits.
+/// stay small and their difference (the run's variance) keeps its digits. A rounding-negative
+/// difference is clamped to 0.
 final class SegmentCosts {
+  /// Sums of `w`, `w·(x−shift)` and `w·(x−shift)²` over a prefix of the points, kept together
+  /// so one segment cost touches two cache lines, not six.
+  struct Prefix {
+    var w: Double
+    var s1: Double
+    var s2: Double
+  }
+
   let count: Int
   let shift: Double
-  /// `w[t]`, `s1[t]`, `s2[t]`: sums of `w`, `w·(x−shift)`, `w·(x−shift)²` over points `0..<t`.
-  let w: UnsafeMutablePointer<Double>
-  let s1: UnsafeMutablePointer<Double>
-  let s2: UnsafeMutablePointer<Double>
+  /// `prefix[t]`: the sums over points `0..<t`, for `t` in `0...count`.
+  let prefix: UnsafeMutablePointer<Prefix>
 
   /// Builds the sums for `values` (sorted, distinct) with positive `weights`.
   init<V: BinaryFloatingPoint>(values: UnsafeBufferPointer<V>, weights: UnsafeBufferPointer<Double>) {
@@ -92,39 +99,40 @@ final class SegmentCosts {
       totalWX += weights[t] * Double(values[t])
     }
     shift = totalW > 0 ? totalWX / totalW : 0
-    w = .allocate(capacity: n + 1)
-    s1 = .allocate(capacity: n + 1)
-    s2 = .allocate(capacity: n + 1)
-    w[0] = 0
-    s1[0] = 0
-    s2[0] = 0
+    prefix = .allocate(capacity: n + 1)
+    var running = Prefix(w: 0, s1: 0, s2: 0)
+    prefix[0] = running
     for t in 0..<n {
       let weight = weights[t]
       let d = Double(values[t]) - shift
-      w[t + 1] = w[t] + weight
-      s1[t + 1] = s1[t] + weight * d
-      s2[t + 1] = s2[t] + weight * d * d
+      running.w += weight
+      running.s1 += weight * d
+      running.s2 += weight * d * d
+      prefix[t + 1] = running
     }
   }
 
-  deinit {
-    w.deallocate()
-    s1.deallocate()
-    s2.deallocate()
+  deinit { prefix.deallocate() }
+
+  /// Weighted sum of squared deviations of the points from `start` up to the prefix `end`
+  /// (`start` below its index), given `end = prefix[j]`.
+  @inline(__always)
+  static func cost(from start: Prefix, to end: Prefix) -> Double {
+    let weight = end.w - start.w
+    let sum = end.s1 - start.s1
+    let c = (end.s2 - start.s2) - sum * sum / weight
+    return c > 0 ? c : 0
   }
 
   /// Weighted sum of squared deviations of points `i..<j` from their mean (`i < j`).
   @inline(__always)
   func cost(_ i: Int, _ j: Int) -> Double {
-    let weight = w[j] - w[i]
-    let sum = s1[j] - s1[i]
-    let c = (s2[j] - s2[i]) - sum * sum / weight
-    return c > 0 ? c : 0
+    SegmentCosts.cost(from: prefix[i], to: prefix[j])
   }
 
   /// Weighted mean of points `i..<j`.
   func mean(_ i: Int, _ j: Int) -> Double {
-    shift + (s1[j] - s1[i]) / (w[j] - w[i])
+    shift + (prefix[j].s1 - prefix[i].s1) / (prefix[j].w - prefix[i].w)
   }
 
   /// Centroids of the runs starting at `starts`, and `Σ w·(x − centroid)²` computed directly
