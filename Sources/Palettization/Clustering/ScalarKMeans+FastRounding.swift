@@ -1,0 +1,45 @@
+extension ScalarKMeans {
+  /// The reference's fast-mode rounding, `torch.round(x.half(), decimals: precision)`, split
+  /// into an integer grid index and the fp16 value of a grid point so a block can be
+  /// histogrammed on the grid.
+  ///
+  /// PyTorch's CPU kernel computes in `float` opmath: `ten = float(pow(10, |p|))`, then
+  /// `nearbyint(a * ten) / ten` (or `nearbyint(a / ten) * ten` for `p < 0`) and stores fp16.
+  struct FastRounding {
+    let precision: Int
+    /// `10^|precision|` rounded to `Float`, as PyTorch's `static_cast<float>(std::pow(10, d))`.
+    let scale: Float
+
+    init(precision: Int) {
+      self.precision = precision
+      var power = 1.0
+      for _ in 0..<min(abs(precision), 400) { power *= 10 }  // exact up to 10^22
+      scale = Float(power)
+    }
+
+    /// fp16 cast of `x` (round to nearest even), back in `Float`; infinite beyond fp16's range.
+    @inline(__always)
+    func half(_ x: Float) -> Float { Float(Float16(x)) }
+
+    /// The grid index of an fp16 value `h` (an integer-valued `Float`; may be non-finite).
+    @inline(__always)
+    func grid(_ h: Float) -> Float {
+      (precision >= 0 ? h * scale : h / scale).rounded(.toNearestOrEven)
+    }
+
+    /// The rounded value of grid point `g` whose fp16 value was `h`.
+    @inline(__always)
+    func value(grid g: Float, half h: Float) -> Float {
+      let r = Float(Float16(precision >= 0 ? g / scale : g * scale))
+      return r.isFinite ? r : h
+    }
+
+    /// The fast-mode point of `x`: its rounded fp16 value, or `x` itself beyond fp16's range.
+    @inline(__always)
+    func rounded(_ x: Float) -> Float {
+      let h = half(x)
+      guard h.isFinite else { return x }
+      return value(grid: grid(h), half: h)
+    }
+  }
+}

@@ -1,0 +1,72 @@
+extension ScalarKMeans {
+  /// Fast mode without a sort: the rounded values lie on the grid `g = nearbyint(h·10^p)`, so
+  /// their distinct values and counts are a histogram over `g`. Consecutive grid points that
+  /// fp16 maps to the same value (its spacing exceeds `10^−p` for large `|h|`) become one point.
+  ///
+  /// Returns `nil` — the caller then sorts — when some value is beyond fp16's range, the grid
+  /// spans more than `max(4n, 2^20)` points, or a grid point's value is not finite.
+  /// - Complexity: O(n + range) time and memory.
+  static func clusterByHistogram(
+    _ values: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?, k: Int,
+    rounding: FastRounding
+  ) -> ScalarClustering? {
+    let n = values.count
+    var grid = [Int32](repeating: 0, count: n)
+    var lowest = Int32.max
+    var highest = Int32.min
+    let onGrid = grid.withUnsafeMutableBufferPointer { grid -> Bool in
+      for t in 0..<n {
+        let g = rounding.grid(rounding.half(values[t]))
+        guard abs(g) < 0x1p30 else { return false }  // also false for ±∞ and NaN
+        let index = Int32(g)
+        grid[t] = index
+        lowest = min(lowest, index)
+        highest = max(highest, index)
+      }
+      return true
+    }
+    guard onGrid else { return nil }
+    let range = Int(highest) - Int(lowest) + 1
+    guard range <= max(4 * n, 1 << 20) else { return nil }
+
+    // Occupancy (then: point index) and summed sensitivity per grid point.
+    var binPoint = [Int32](repeating: 0, count: range)
+    var binWeight = [Double](repeating: 0, count: weights == nil ? 0 : range)
+    grid.withUnsafeBufferPointer { grid in
+      binPoint.withUnsafeMutableBufferPointer { binPoint in
+        for t in 0..<n { binPoint[Int(grid[t] - lowest)] += 1 }
+      }
+      if let weights {
+        binWeight.withUnsafeMutableBufferPointer { binWeight in
+          for t in 0..<n { binWeight[Int(grid[t] - lowest)] += Double(weights[t]) }
+        }
+      }
+    }
+    var points: [Float] = []
+    var pointWeights: [Double] = []
+    for b in 0..<range where binPoint[b] != 0 {
+      let g = Float(Int(lowest) + b)
+      let r = Float(Float16(rounding.precision >= 0 ? g / rounding.scale : g * rounding.scale))
+      guard r.isFinite else { return nil }
+      let weight = weights == nil ? Double(binPoint[b]) : binWeight[b]
+      if let last = points.last, last == r {
+        pointWeights[pointWeights.count - 1] += weight
+      } else {
+        points.append(r)
+        pointWeights.append(weight)
+      }
+      binPoint[b] = Int32(points.count - 1)
+    }
+
+    let clusters = PointClusters(points: points, weights: pointWeights, k: k)
+    let pointCluster = points.map { UInt8(truncatingIfNeeded: clusters.index(of: $0)) }
+    let assignment = grid.withUnsafeBufferPointer { grid in
+      binPoint.withUnsafeBufferPointer { binPoint in
+        pointCluster.withUnsafeBufferPointer { pointCluster in
+          grid.map { pointCluster[Int(binPoint[Int($0 - lowest)])] }
+        }
+      }
+    }
+    return clusters.clustering(assignment: assignment)
+  }
+}

@@ -1,0 +1,254 @@
+import Testing
+@testable import Palettization
+
+/// Independent references for the scalar clustering tests: brute force over every contiguous
+/// partition, direct two-pass costs, and dictionary-based deduplication.
+private enum Reference {
+  /// Distinct values ascending (`-0 == +0`) with summed weights (counts when unweighted),
+  /// zero-weight points dropped.
+  static func points(_ values: [Float], weights: [Float]?) -> (values: [Double], weights: [Double]) {
+    var sums: [Float: Double] = [:]
+    for (t, x) in values.enumerated() { sums[x == 0 ? 0 : x, default: 0] += Double(weights?[t] ?? 1) }
+    let sorted = sums.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+    return (sorted.map { Double($0.key) }, sorted.map { $0.value })
+  }
+
+  /// Two-pass weighted SSE of the runs starting at `starts`.
+  static func cost(_ x: [Double], _ w: [Double], starts: [Int]) -> Double {
+    var total = 0.0
+    for (c, start) in starts.enumerated() {
+      let end = c + 1 < starts.count ? starts[c + 1] : x.count
+      let weight = (start..<end).reduce(0.0) { $0 + w[$1] }
+      let mean = (start..<end).reduce(0.0) { $0 + w[$1] * x[$1] } / weight
+      total += (start..<end).reduce(0.0) { $0 + w[$1] * (x[$1] - mean) * (x[$1] - mean) }
+    }
+    return total
+  }
+
+  /// Minimum cost over all partitions of `x` into exactly `clusters` contiguous runs.
+  static func bruteForce(_ x: [Double], _ w: [Double], clusters: Int) -> Double {
+    let n = x.count
+    var best = Double.infinity
+    for mask in 0..<(1 << (n - 1)) where mask.nonzeroBitCount == clusters - 1 {
+      let starts = [0] + (1..<n).filter { mask & (1 << ($0 - 1)) != 0 }
+      best = min(best, cost(x, w, starts: starts))
+    }
+    return best
+  }
+
+  /// The fast-mode point of `x`, written out from the spec: fp16 cast, round in Float, fp16.
+  static func fastPoint(_ x: Float, decimals: Int) -> Float {
+    let h = Float(Float16(x))
+    if h.isInfinite { return x }
+    let scale: Float = decimals == 1 ? 10 : decimals == 2 ? 100 : 10_000
+    return Float(Float16((h * scale).rounded(.toNearestOrEven) / scale))
+  }
+
+  static func close(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bool {
+    abs(a - b) <= relative * max(abs(a), abs(b)) + 1e-15
+  }
+}
+
+@Suite("Scalar k-means: optimal 1-D DP and block clustering")
+struct ScalarKMeansTests {
+  @Test("DP optimum equals brute force over all contiguous partitions (seeded, n <= 12, every k)")
+  func dpMatchesBruteForce() throws {
+    let rng = try GSLRandom(generator: "mt19937", seed: 20_240_601)
+    for trial in 0..<150 {
+      let n = 1 + rng.nextInt(below: 12)
+      // Half the trials draw from a 6-value grid, so the original data has many duplicates.
+      let values: [Float] = (0..<n).map { _ in
+        trial % 2 == 0 ? Float(rng.nextInt(below: 6)) * 0.5 - 1 : Float(rng.gaussian(sigma: 1))
+      }
+      let weights: [Float]? = trial % 3 == 0 ? nil : (0..<n).map { _ in
+        rng.nextInt(below: 5) == 0 ? 0 : Float(rng.nextUniformPositive() * 3)
+      }
+      let (x, w) = Reference.points(values, weights: weights)
+      let distinctOriginal = Set(values.map { $0 == 0 ? 0 : $0 }).count
+      for k in 1...(n + 1) {
+        guard !x.isEmpty else { continue }  // all weights zero: covered by its own test
+        let clusters = min(k, x.count)
+        let expected = Reference.bruteForce(x, w, clusters: clusters)
+        let dp = OptimalKMeans1D.solve(values: x, weights: w, k: k)
+        #expect(dp.starts.count == clusters && dp.starts.first == 0, "trial \(trial) k \(k)")
+        #expect(zip(dp.starts, dp.starts.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(Reference.close(dp.cost, expected), "trial \(trial) k \(k): \(dp.cost) vs \(expected)")
+        #expect(Reference.close(Reference.cost(x, w, starts: dp.starts), dp.cost))
+        for (c, start) in dp.starts.enumerated() {
+          let end = c + 1 < dp.starts.count ? dp.starts[c + 1] : x.count
+          let mean = (start..<end).reduce(0.0) { $0 + w[$1] * x[$1] }
+            / (start..<end).reduce(0.0) { $0 + w[$1] }
+          let scale = x.map { abs($0) }.max() ?? 1
+          #expect(abs(dp.centroids[c] - mean) <= 1e-12 * scale, "trial \(trial) k \(k)")
+        }
+
+        guard k <= 256 else { continue }
+        let block = ScalarKMeans.cluster(values, weights: weights, k: k, mode: .exact)
+        if distinctOriginal <= k {
+          #expect(block.cost == 0 && block.centroids.count == distinctOriginal)
+        } else {
+          #expect(block.centroids.count == clusters)
+          #expect(Reference.close(block.cost, expected), "trial \(trial) k \(k)")
+        }
+        // Every element sits at its centroid's index; rebuild the objective from the indices.
+        var rebuilt = 0.0
+        for (t, value) in values.enumerated() where (weights?[t] ?? 1) > 0 {
+          let d = Double(value) - Double(block.centroids[Int(block.assignment[t])])
+          rebuilt += Double(weights?[t] ?? 1) * d * d
+        }
+        // Float centroids: off by about one ulp, a second-order change of the objective.
+        #expect(abs(rebuilt - block.cost) <= 1e-5 * block.cost + 1e-10, "trial \(trial) k \(k)")
+
+        // Fast mode with 1 decimal merges many points: compare with brute force on the
+        // independently rounded points.
+        let rounded = values.map { Reference.fastPoint($0, decimals: 1) }
+        let fast = ScalarKMeans.cluster(values, weights: weights, k: k, mode: .fast(roundingPrecision: 1))
+        if distinctOriginal > k {
+          let (rx, rw) = Reference.points(rounded, weights: weights)
+          let fastExpected = Reference.bruteForce(rx, rw, clusters: min(k, rx.count))
+          #expect(Reference.close(fast.cost, fastExpected), "trial \(trial) k \(k)")
+          #expect(fast.centroids.count == min(k, rx.count))
+        }
+      }
+    }
+  }
+
+  @Test("the linear-space recursion returns the table path's boundaries and cost",
+        arguments: [2, 3, 5, 16, 37])
+  func linearSpaceMatchesTable(k: Int) throws {
+    let rng = try GSLRandom(generator: "mt19937", seed: UInt64(k))
+    let raw = (0..<3000).map { _ in rng.laplace(scale: 0.02) }
+    let x = Array(Set(raw)).sorted()
+    let w = x.map { _ in 0.5 + rng.nextUniform() }
+    x.withUnsafeBufferPointer { x in
+      w.withUnsafeBufferPointer { w in
+        let table = OptimalKMeans1D.solve(values: x, weights: w, k: k, tableLimit: .max)
+        for limit in [0, 1000, 20_000] {
+          let linear = OptimalKMeans1D.solve(values: x, weights: w, k: k, tableLimit: limit)
+          #expect(linear.starts == table.starts, "limit \(limit)")
+          #expect(Reference.close(linear.cost, table.cost, relative: 1e-12))
+        }
+      }
+    }
+  }
+
+  @Test("fast mode: fp16 cast and 4-decimal rounding merge two values, so the LUT changes")
+  func fastModeMergesValues() {
+    // fp16 spacing on [1/16, 1/8) is 2^-14 ≈ 6.1e-5:
+    //   0.10001 → fp16 0.10003662109375 (nearer than 0.0999755859375); ·1e4 = 1000.366 → 1000
+    //             → 0.1 → fp16 0.0999755859375.
+    //   0.10004 → fp16 0.10003662109375 → the same 0.0999755859375.
+    //   0.3     → fp16 0.300048828125 (spacing 2^-12); ·1e4 = 3000.49 → 3000 → 0.3 → fp16 0.300048828125.
+    //   0.5     → 0.5.
+    // Fast mode sees 3 distinct points for k = 3: its LUT is those points, cost 0.
+    // Exact mode sees 4 distinct values: {0.10001, 0.10004} share a centroid, their mean 0.100025,
+    // cost 2·(0.000015)² = 4.5e-10 (up to the Float inputs).
+    let values: [Float] = [0.10004, 0.5, 0.10001, 0.3]
+    let fast = ScalarKMeans.cluster(values, k: 3, mode: .fast(roundingPrecision: 4))
+    #expect(fast.centroids == [0.0999755859375, 0.300048828125, 0.5])
+    #expect(fast.assignment == [0, 2, 0, 1])
+    #expect(fast.cost == 0)
+
+    let exact = ScalarKMeans.cluster(values, k: 3, mode: .exact)
+    let mean = (Double(Float(0.10001)) + Double(Float(0.10004))) / 2
+    #expect(exact.centroids == [Float(mean), 0.3, 0.5])
+    #expect(exact.assignment == [0, 2, 0, 1])
+    let d = Double(Float(0.10004)) - mean
+    #expect(Reference.close(exact.cost, 2 * d * d, relative: 1e-6))
+    #expect(abs(exact.cost - 4.5e-10) < 1e-11)
+  }
+
+  @Test("a block with at most k distinct values keeps them exactly, in both modes",
+        arguments: [ScalarClusteringMode.exact, .fast(roundingPrecision: 4)])
+  func existingPaletteReuse(mode: ScalarClusteringMode) {
+    // -0 and +0 are one value; 0.123456 would round to 0.1235 in fast mode but is kept.
+    let values: [Float] = [3, -1, 3, 0.123456, -1, -0.0, 0]
+    let result = ScalarKMeans.cluster(values, k: 4, mode: mode)
+    #expect(result.centroids == [-1, 0, 0.123456, 3])
+    #expect(result.assignment == [3, 0, 3, 2, 0, 1, 1])
+    #expect(result.cost == 0)
+    // k > n: every value is its own centroid.
+    let few = ScalarKMeans.cluster([0.3, 0.1, 0.2], k: 8, mode: mode)
+    #expect(few.centroids == [0.1, 0.2, 0.3] && few.assignment == [2, 0, 1])
+    // All values equal.
+    for k in [1, 4] {
+      let same = ScalarKMeans.cluster([Float](repeating: 0.7, count: 10), k: k, mode: mode)
+      #expect(same.centroids == [0.7] && same.assignment == [UInt8](repeating: 0, count: 10))
+    }
+    #expect(ScalarKMeans.cluster([], k: 4, mode: mode) == ScalarClustering(centroids: [], assignment: [], cost: 0))
+  }
+
+  @Test("sensitivity weights move a centroid (hand-computed)")
+  func weightsMoveCentroids() {
+    // Runs {0, 1, 2} and {10, 11}. Weighted means: (0·1 + 1·1 + 2·2)/4 = 1.25 and
+    // (10·1 + 11·3)/4 = 10.75 (unweighted: 1 and 10.5).
+    // Cost: 1.25² + 0.25² + 2·0.75² + 0.75² + 3·0.25² = 1.5625 + 0.0625 + 1.125 + 0.5625 + 0.1875 = 3.5.
+    let values: [Float] = [0, 1, 2, 10, 11]
+    let weighted = ScalarKMeans.cluster(values, weights: [1, 1, 2, 1, 3], k: 2, mode: .exact)
+    #expect(weighted.centroids == [1.25, 10.75])
+    #expect(weighted.assignment == [0, 0, 0, 1, 1])
+    #expect(weighted.cost == 3.5)
+    let plain = ScalarKMeans.cluster(values, k: 2, mode: .exact)
+    #expect(plain.centroids == [1, 10.5])
+    #expect(Reference.close(plain.cost, 2.5))  // 1 + 0 + 1 + 0.25 + 0.25
+  }
+
+  @Test("zero-weight points stay out of the DP and get the nearest centroid; all-zero = unweighted",
+        arguments: [ScalarClusteringMode.exact, .fast(roundingPrecision: 4)])
+  func zeroWeights(mode: ScalarClusteringMode) {
+    // DP points 0, 1 (one of its two elements has weight 1), 9, 10 → runs {0, 1}, {9, 10},
+    // centroids 0.5 and 9.5, cost 4·0.25 = 1. Zero-weight 6 is nearer 9.5; -3 nearer 0.5;
+    // 5 is equidistant (4.5) and takes the lower centroid.
+    let values: [Float] = [0, 1, 6, 9, 10, -3, 1, 5]
+    let weights: [Float] = [1, 1, 0, 1, 1, 0, 0, 0]
+    let result = ScalarKMeans.cluster(values, weights: weights, k: 2, mode: mode)
+    #expect(result.centroids == [0.5, 9.5])
+    #expect(result.assignment == [0, 0, 1, 1, 1, 0, 0, 0])
+    #expect(result.cost == 1)
+
+    let allZero = ScalarKMeans.cluster(values, weights: [Float](repeating: 0, count: 8), k: 2, mode: mode)
+    #expect(allZero == ScalarKMeans.cluster(values, k: 2, mode: mode))
+  }
+
+  @Test("fast mode: the histogram and the sort fallback give identical results")
+  func histogramMatchesSort() throws {
+    let rng = try GSLRandom(generator: "mt19937", seed: 3)
+    let values = (0..<20_000).map { _ in Float(rng.laplace(scale: 0.3)) }
+    let weights = values.map { _ in Float(rng.nextUniform()) }
+    for precision in [4, 2, 0] {
+      for k in [2, 16, 256] {
+        let mode = ScalarClusteringMode.fast(roundingPrecision: precision)
+        values.withUnsafeBufferPointer { v in
+          let histogram = ScalarKMeans.cluster(v, weights: nil, k: k, mode: mode, forceSort: false)
+          let sorted = ScalarKMeans.cluster(v, weights: nil, k: k, mode: mode, forceSort: true)
+          #expect(histogram == sorted, "p \(precision) k \(k)")
+          weights.withUnsafeBufferPointer { w in
+            // Weight sums are added in a different order (per grid point, then merged).
+            let a = ScalarKMeans.cluster(v, weights: w, k: k, mode: mode, forceSort: false)
+            let b = ScalarKMeans.cluster(v, weights: w, k: k, mode: mode, forceSort: true)
+            #expect(a.assignment == b.assignment, "p \(precision) k \(k)")
+            #expect(Reference.close(a.cost, b.cost, relative: 1e-9))
+            #expect(zip(a.centroids, b.centroids).allSatisfy { abs($0 - $1) <= 1e-6 * max(abs($0), 1e-3) })
+          }
+        }
+      }
+    }
+  }
+
+  @Test("fast mode: a huge range falls back to sorting, and values beyond fp16 are not rounded")
+  func hugeRangeFallback() {
+    // Points (hand-worked): -60000 is an fp16 value (spacing 32), rounds to itself;
+    // -1.23456 → fp16 -1.234375 (spacing 2^-10) → ·1e4 = -12343.75 → -12344 → -1.2344 → fp16 -1.234375;
+    // 0.00012 → fp16 2013·2^-24 → ·1e4 = 1.1998 → 1 → 1e-4 → fp16 1678·2^-24;
+    // 0.5 → 0.5; 3.14159 → fp16 3.140625 → 31406.25 → 31406 → 3.1406 → fp16 3.140625;
+    // 70000 and 100000 overflow fp16 and stay as they are. The grid spans 6.6e8 points > 2^20.
+    let values: [Float] = [0.5, -60000, 70000, -1.23456, 100000, 0.00012, 3.14159]
+    let points: [Double] = [-60000, -1.234375, 1678.0 / 16_777_216, 0.5, 3.140625, 70000, 100000]
+    let result = ScalarKMeans.cluster(values, k: 3, mode: .fast(roundingPrecision: 4))
+    let weights = [Double](repeating: 1, count: 7)
+    #expect(Reference.close(result.cost, Reference.bruteForce(points, weights, clusters: 3)))
+    let middle = (-1.234375 + 1678.0 / 16_777_216 + 0.5 + 3.140625) / 4
+    #expect(result.centroids == [-60000, Float(middle), 85000])
+    #expect(result.assignment == [1, 0, 2, 1, 2, 1, 1])
+  }
+}
