@@ -117,9 +117,25 @@ extension VectorKMeans {
             var total = 0.0
             for b in 0..<sums.count {
               let start = b * seedingBlockSize, end = min(n, start + seedingBlockSize)
-              for i in start..<end {
-                let dist = squaredDistance(base + i * d, c, dimension: d)
-                new[i] = dist < old[i] ? dist : old[i]
+              if d <= 8 {
+                // The centre in a register: stores to `new` cannot alias it, so the loop
+                // vectorises. Same operations as `squaredDistance`.
+                var centre = SIMD8<Float>()
+                for j in 0..<d { centre[j] = c[j] }
+                for i in start..<end {
+                  let x = base + i &* d
+                  var dist: Float = 0
+                  for j in 0..<d {
+                    let t = x[j] - centre[j]
+                    dist += t * t
+                  }
+                  new[i] = dist < old[i] ? dist : old[i]
+                }
+              } else {
+                for i in start..<end {
+                  let dist = squaredDistance(base + i &* d, c, dimension: d)
+                  new[i] = dist < old[i] ? dist : old[i]
+                }
               }
               let s: Double
               if let weights {
