@@ -216,6 +216,21 @@ struct VectorKMeansTests {
     #expect(r.assignment == Reference.nearest(points, 2, r.centroids, 8))
   }
 
+  @Test("k = 1 gives the weighted mean; k = 256 (8 bits) matches brute force")
+  func extremeK() throws {
+    let points = try laplaceVectors(count: 1200, dimension: 2, seed: 40)
+    let weights = (0..<1200).map { Float($0 % 5) }
+    let one = try cluster(points, 2, weights: weights, k: 1, seed: 1)
+    #expect(one.centroidCount == 1 && one.assignment.allSatisfy { $0 == 0 })
+    #expect(bits(one.centroids) == bits(Reference.means(points, 2, weights, one.assignment, previous: [0, 0])))
+    let config = VectorKMeansConfig(nInit: 1)
+    let many = try cluster(points, 2, k: 256, config: config, seed: 1)
+    let plain = try cluster(points, 2, k: 256, config: config, seed: 1, pruning: false)
+    #expect(many.centroidCount == 256)
+    #expect(many == plain)
+    #expect(many.assignment == Reference.nearest(points, 2, many.centroids, 256))
+  }
+
   @Test("at most k distinct vectors: reused exactly in first-occurrence order, no randomness used")
   func paletteReuse() throws {
     // Three distinct 2-vectors; -0.0 equals 0.0.

@@ -53,8 +53,11 @@ public struct VectorClustering: Sendable, Equatable {
 /// (Hamerly 2010, "Making k-means even faster"), widened by a rounding margin so that the result
 /// is exactly that of brute-force Lloyd, ties included.
 ///
-/// Measured (release, 1 core, 294,912 2-vectors of a Laplace(0.02) tensor, k = 16, defaults):
-/// see the benchmark numbers recorded in `VectorKMeans+Lloyd.swift`.
+/// Measured in one session (release, a 2-core VM shared with other jobs, so ±30%): the
+/// 1536×384 Laplace(0.02) tensor (mt19937 seed 1) as 294,912 2-vectors, k = 16, default config:
+/// 0.76–1.2 s (inertia 61.194, 26 iterations kept), against scikit-learn 1.9.1
+/// `KMeans(k-means++, n_init=5, lloyd)` on the same vectors 5.7–6.8 s with its default 2
+/// threads (inertia 61.22–61.39) and 3.3–3.7 s limited to 1 thread.
 public enum VectorKMeans {
   /// Clusters `n` vectors of `dimension` Floats into at most `k` centroids.
   ///
