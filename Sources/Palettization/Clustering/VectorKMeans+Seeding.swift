@@ -1,0 +1,212 @@
+extension VectorKMeans {
+  /// Vectors per partial sum of the seeding potential.
+  static let seedingBlockSize = 256
+
+  /// Greedy k-means++ seeding (Arthur & Vassilvitskii 2007; scikit-learn's `_kmeans_plusplus`):
+  /// the indices of the `k` vectors chosen as initial centroids, in order.
+  ///
+  /// Draws, all with `random.nextUniform()`, in this order:
+  /// 1. one draw `u` for the first centre, chosen with probability ∝ weight (uniform when
+  ///    unweighted);
+  /// 2. for each further centre, `trials` draws `u₀ … u_{L−1}`, all taken before any candidate is
+  ///    evaluated; candidate `t` is drawn with probability ∝ `wᵢ·D²ᵢ` (`D²ᵢ` = squared distance
+  ///    to the nearest centre chosen so far). Each candidate's potential `Σ wᵢ·min(D²ᵢ, ‖xᵢ − cand‖²)`
+  ///    is computed and the lowest wins (the earliest candidate on ties); nothing else is drawn.
+  ///
+  /// A draw `u` against per-vector masses `mᵢ` (`wᵢ`, or `wᵢ·D²ᵢ`) picks the first vector whose
+  /// running prefix sum exceeds `u·M` (`M` the total mass) — scikit-learn's
+  /// `searchsorted(cumsum(m), u·M)` except that a vector of mass 0 is never picked. The prefix
+  /// sums are taken in a fixed blocked order: each block of ``seedingBlockSize`` vectors is
+  /// summed with 8 interleaved `Double` accumulators combined as `((a₀+a₁)+(a₂+a₃))+((a₄+a₅)+(a₆+a₇))`
+  /// (lane = position in block mod 8); block sums are added sequentially to give the prefix at
+  /// each block start and the total; inside the chosen block the prefix continues sequentially.
+  /// Potentials are the same sequential sum of block sums. If the total mass is 0 (all weight
+  /// sits on vectors already chosen) the candidate is `min(⌊u·n⌋, n − 1)`.
+  ///
+  /// - Precondition: `points` holds at least one vector; `k ≥ 1`, `trials ≥ 1`.
+  /// - Complexity: O(k·trials·n·d) time, O(n) extra memory.
+  static func seedPlusPlus(
+    _ points: UnsafeBufferPointer<Float>, dimension d: Int, weights: UnsafeBufferPointer<Float>?,
+    k: Int, trials: Int, random: GSLRandom
+  ) -> [Int] {
+    switch d {
+    case 2: return seedPlusPlus(Width2.self, points, dimension: d, weights: weights, k: k, trials: trials, random: random)
+    case 4: return seedPlusPlus(Width4.self, points, dimension: d, weights: weights, k: k, trials: trials, random: random)
+    case 8: return seedPlusPlus(Width8.self, points, dimension: d, weights: weights, k: k, trials: trials, random: random)
+    default: return seedPlusPlus(WidthAny.self, points, dimension: d, weights: weights, k: k, trials: trials, random: random)
+    }
+  }
+
+  private static func seedPlusPlus<W: VectorWidth>(
+    _: W.Type, _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
+    k: Int, trials: Int, random: GSLRandom
+  ) -> [Int] {
+    let d = W.value(dimension)
+    let n = points.count / d
+    precondition(n >= 1 && k >= 1 && trials >= 1, "seeding needs vectors, k >= 1 and trials >= 1")
+    let blockCount = (n + seedingBlockSize - 1) / seedingBlockSize
+    // Per-vector squared distance to the nearest chosen centre (initially 1: mass = weight),
+    // the candidate being evaluated, and the best candidate so far; with their block sums.
+    var closest = [Float](repeating: 1, count: n), closestSums = [Double](repeating: 0, count: blockCount)
+    var trial = [Float](repeating: 0, count: n), trialSums = [Double](repeating: 0, count: blockCount)
+    var best = [Float](repeating: 0, count: n), bestSums = [Double](repeating: 0, count: blockCount)
+
+    closest.withUnsafeBufferPointer { mass in
+      closestSums.withUnsafeMutableBufferPointer { sums in
+        for b in 0..<blockCount {
+          sums[b] = blockSum(from: b * seedingBlockSize, to: min(n, (b + 1) * seedingBlockSize)) { i in
+            (weights.map { Double($0[i]) } ?? 1) * Double(mass[i])
+          }
+        }
+      }
+    }
+    let first = draw(random.nextUniform(), masses: closest, blockSums: closestSums, weights: weights)
+    var chosen = [first]
+    closest.withUnsafeMutableBufferPointer { $0.update(repeating: .infinity) }
+    _ = evaluate(W.self, points, dimension: d, weights: weights, candidate: first,
+                 closest: closest, into: &trial, blockSums: &trialSums)
+    swap(&closest, &trial)
+    swap(&closestSums, &trialSums)
+
+    var draws = [Double](repeating: 0, count: trials)
+    while chosen.count < k {
+      for t in 0..<trials { draws[t] = random.nextUniform() }
+      var bestPotential = Double.infinity
+      var bestCandidate = -1
+      for u in draws {
+        let candidate = draw(u, masses: closest, blockSums: closestSums, weights: weights)
+        let potential = evaluate(W.self, points, dimension: d, weights: weights, candidate: candidate,
+                                 closest: closest, into: &trial, blockSums: &trialSums)
+        if bestCandidate < 0 || potential < bestPotential {
+          bestPotential = potential
+          bestCandidate = candidate
+          swap(&trial, &best)
+          swap(&trialSums, &bestSums)
+        }
+      }
+      chosen.append(bestCandidate)
+      swap(&closest, &best)
+      swap(&closestSums, &bestSums)
+    }
+    return chosen
+  }
+
+  /// Writes `min(closest[i], ‖xᵢ − x_candidate‖²)` into `trial` and the block sums of
+  /// `wᵢ·trial[i]` into `blockSums`; returns their sequential sum (the candidate's potential).
+  ///
+  /// Each block is done in two loops (the minima, then their sum) so that the first vectorises.
+  @inline(__always)
+  private static func evaluate<W: VectorWidth>(
+    _: W.Type, _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
+    candidate: Int, closest: [Float], into trial: inout [Float], blockSums: inout [Double]
+  ) -> Double {
+    let d = W.value(dimension)
+    let n = closest.count
+    guard let base = points.baseAddress else { return 0 }
+    // The centre is copied out so that the kernel's loads do not alias the point stream.
+    var centre = [Float](repeating: 0, count: d)
+    for j in 0..<d { centre[j] = points[candidate * d + j] }
+    return centre.withUnsafeBufferPointer { centre in
+      closest.withUnsafeBufferPointer { closest in
+        trial.withUnsafeMutableBufferPointer { trial in
+          blockSums.withUnsafeMutableBufferPointer { sums in
+            // Non-nil: d >= 1 and n >= 1.
+            let c = centre.baseAddress.unsafelyUnwrapped
+            let old = closest.baseAddress.unsafelyUnwrapped
+            let new = trial.baseAddress.unsafelyUnwrapped
+            var total = 0.0
+            for b in 0..<sums.count {
+              let start = b * seedingBlockSize, end = min(n, start + seedingBlockSize)
+              if d <= 8 {
+                // The centre in a register: stores to `new` cannot alias it, so the loop
+                // vectorises. Same operations as `squaredDistance`.
+                var centre = SIMD8<Float>()
+                for j in 0..<d { centre[j] = c[j] }
+                for i in start..<end {
+                  let x = base + i &* d
+                  var dist: Float = 0
+                  for j in 0..<d {
+                    let t = x[j] - centre[j]
+                    dist += t * t
+                  }
+                  new[i] = dist < old[i] ? dist : old[i]
+                }
+              } else {
+                for i in start..<end {
+                  let dist = squaredDistance(base + i &* d, c, dimension: d)
+                  new[i] = dist < old[i] ? dist : old[i]
+                }
+              }
+              let s: Double
+              if let weights {
+                s = blockSum(from: start, to: end) { Double(weights[$0]) * Double(new[$0]) }
+              } else {
+                s = blockSum(from: start, to: end) { Double(new[$0]) }
+              }
+              sums[b] = s
+              total += s
+            }
+            return total
+          }
+        }
+      }
+    }
+  }
+
+  /// Sum of `term(i)` for `i` in `start..<end` with 8 interleaved accumulators (lane `(i − start) mod 8`)
+  /// combined as `((a₀+a₁)+(a₂+a₃))+((a₄+a₅)+(a₆+a₇))`; `term` is called once per `i`, in order.
+  @inline(__always)
+  private static func blockSum(from start: Int, to end: Int, _ term: (Int) -> Double) -> Double {
+    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, a4 = 0.0, a5 = 0.0, a6 = 0.0, a7 = 0.0
+    var i = start
+    while i + 8 <= end {
+      a0 += term(i); a1 += term(i + 1); a2 += term(i + 2); a3 += term(i + 3)
+      a4 += term(i + 4); a5 += term(i + 5); a6 += term(i + 6); a7 += term(i + 7)
+      i += 8
+    }
+    // The tail (the last block only) continues at lane 0.
+    if i < end { a0 += term(i); i += 1 }
+    if i < end { a1 += term(i); i += 1 }
+    if i < end { a2 += term(i); i += 1 }
+    if i < end { a3 += term(i); i += 1 }
+    if i < end { a4 += term(i); i += 1 }
+    if i < end { a5 += term(i); i += 1 }
+    if i < end { a6 += term(i) }
+    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+  }
+
+  /// The vector picked by draw `u` against masses `wᵢ·masses[i]` (see ``seedPlusPlus(_:dimension:weights:k:trials:random:)``).
+  private static func draw(
+    _ u: Double, masses: [Float], blockSums: [Double], weights: UnsafeBufferPointer<Float>?
+  ) -> Int {
+    let n = masses.count
+    let total = blockSums.reduce(0, +)
+    guard total > 0 else { return min(Int(u * Double(n)), n - 1) }
+    let r = u * total
+    func mass(_ i: Int) -> Double { (weights.map { Double($0[i]) } ?? 1) * Double(masses[i]) }
+    var prefix = 0.0
+    var lastPositiveBlock = 0
+    for b in 0..<blockSums.count {
+      let start = b * seedingBlockSize, end = min(n, start + seedingBlockSize)
+      if blockSums[b] > 0 { lastPositiveBlock = b }
+      let next = prefix + blockSums[b]
+      if next > r {
+        var running = prefix
+        var lastPositive = start
+        for i in start..<end {
+          let m = mass(i)
+          guard m > 0 else { continue }
+          lastPositive = i
+          running += m
+          if running > r { return i }
+        }
+        // The in-block running sum rounds differently from the block sum: take its last mass.
+        return lastPositive
+      }
+      prefix = next
+    }
+    // Unreachable while u < 1 (the loop's final prefix is `total`); kept for safety.
+    let start = lastPositiveBlock * seedingBlockSize
+    return (start..<min(n, start + seedingBlockSize)).last { mass($0) > 0 } ?? start
+  }
+}

@@ -1,0 +1,135 @@
+/// The result of clustering one block's vectors (``VectorKMeans/cluster(_:dimension:weights:k:config:random:)``).
+public struct VectorClustering: Sendable, Equatable {
+  /// `centroidCount × dimension` Floats, row-major. Not padded to `k` (the palettizer pads).
+  public var centroids: [Float]
+  /// `min(k, number of distinct vectors)`; 0 only for an empty block.
+  public var centroidCount: Int
+  /// Per input vector, its index into ``centroids``.
+  public var assignment: [UInt8]
+  /// `Σ wᵢ · ‖xᵢ − c(aᵢ)‖²` over the vectors, each term computed in `Double`
+  /// (coordinates widened before subtracting) and accumulated in `Double` in vector order.
+  public var inertia: Double
+  /// Lloyd iterations run by the kept restart (0 when the palette was reused). The final
+  /// assignment step that follows a stop on `tol` or `maxIter` is not counted.
+  public var iterations: Int
+  /// Indices of the vectors chosen by k-means++ seeding in the kept restart, in the order they
+  /// were chosen (empty when the palette was reused).
+  public var seedIndices: [Int]
+
+  public init(
+    centroids: [Float], centroidCount: Int, assignment: [UInt8], inertia: Double,
+    iterations: Int, seedIndices: [Int]
+  ) {
+    self.centroids = centroids
+    self.centroidCount = centroidCount
+    self.assignment = assignment
+    self.inertia = inertia
+    self.iterations = iterations
+    self.seedIndices = seedIndices
+  }
+}
+
+/// Weighted k-means of one block's vectors (`clusterDim > 1`): scikit-learn's
+/// `KMeans(init="k-means++", n_init, max_iter, tol, algorithm="lloyd")`, made deterministic
+/// with an explicit GSL generator and bitwise reproducible.
+///
+/// The algorithm, in order:
+/// 1. **Palette reuse.** When the block holds at most `k` distinct vectors (compared by value, so
+///    `-0.0 == 0.0`), the centroids are exactly those vectors in first-occurrence order and
+///    each vector is assigned to its own; no randomness is consumed. This covers `k > n`.
+/// 2. **`nInit` restarts**, one after the other from the same generator, each seeded by greedy
+///    k-means++ (Arthur & Vassilvitskii 2007, as scikit-learn's `_kmeans_plusplus`; see
+///    ``seedPlusPlus(_:dimension:weights:k:trials:random:)`` for the exact draw order) and
+///    refined by Lloyd iterations (see ``Lloyd``). The restart with the lowest inertia is kept;
+///    the first one wins ties.
+///
+/// Reproducibility: everything runs on the calling thread; every floating-point reduction has a
+/// fixed order that depends only on the input (per-cluster coordinate sums and inertia in
+/// `Double`, in vector order). Same input + same generator state ⇒ bitwise-identical result.
+///
+/// Distances used for decisions (nearest centroid, seeding) are squared Euclidean distances
+/// computed in `Float` by ``squaredDistance(_:_:dimension:)``; ties go to the lowest centroid
+/// index. The Lloyd assignment step skips distance computations with Hamerly's bounds
+/// (Hamerly 2010, "Making k-means even faster"), widened by a rounding margin so that the result
+/// is exactly that of brute-force Lloyd, ties included.
+///
+/// Measured in one session (release, a 2-core VM shared with other jobs, so ±30%): the
+/// 1536×384 Laplace(0.02) tensor (mt19937 seed 1) as 294,912 2-vectors, k = 16, default config:
+/// 0.76–1.2 s (inertia 61.194, 26 iterations kept), against scikit-learn 1.9.1
+/// `KMeans(k-means++, n_init=5, lloyd)` on the same vectors 5.7–6.8 s with its default 2
+/// threads (inertia 61.22–61.39) and 3.3–3.7 s limited to 1 thread.
+public enum VectorKMeans {
+  /// Clusters `n` vectors of `dimension` Floats into at most `k` centroids.
+  ///
+  /// - Parameters:
+  ///   - points: `n × dimension` finite Floats, row-major (vector `i` at `i * dimension`).
+  ///   - dimension: Floats per vector, ≥ 1.
+  ///   - weights: optional per-vector finite, non-negative weights (`n` entries). A weight
+  ///     multiplies the vector's contribution to the seeding probabilities, the means and the
+  ///     inertia. A cluster whose total weight is 0 counts as empty. `nil` means all 1.
+  ///   - k: clusters wanted, in `1...256`.
+  ///   - config: restarts, iteration cap, tolerance and seeding trials.
+  ///   - random: the only source of randomness; the caller owns one fresh generator per unit of
+  ///     work. Not touched when the palette is reused.
+  /// - Returns: `min(k, distinct vectors)` centroids, the assignment, inertia and diagnostics.
+  ///   An empty block (`n == 0`) gives no centroids.
+  /// - Complexity: O(n·d) for palette reuse. Otherwise, per restart, O(k·L·n·d) for seeding
+  ///   (`L` = ``VectorKMeansConfig/localTrials(k:)``) plus, per Lloyd iteration, O(n + k²·d)
+  ///   and O(k·d) for each vector whose bounds do not prune; at most O(maxIter·n·k·d).
+  public static func cluster(
+    _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
+    k: Int, config: VectorKMeansConfig, random: GSLRandom
+  ) -> VectorClustering {
+    cluster(points, dimension: dimension, weights: weights, k: k, config: config, random: random, pruning: true)
+  }
+
+  /// ``cluster(_:dimension:weights:k:config:random:)`` with the Hamerly pruning switchable:
+  /// `pruning: false` is plain brute-force Lloyd, the reference the tests compare against.
+  static func cluster(
+    _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
+    k: Int, config: VectorKMeansConfig, random: GSLRandom, pruning: Bool
+  ) -> VectorClustering {
+    precondition(dimension >= 1, "dimension must be at least 1, got \(dimension)")
+    precondition((1...256).contains(k), "k must be in 1...256, got \(k)")
+    precondition(points.count % dimension == 0, "\(points.count) Floats are not whole vectors of \(dimension)")
+    let n = points.count / dimension
+    precondition(points.allSatisfy { $0.isFinite }, "vector k-means needs finite points")
+    if let weights {
+      precondition(weights.count == n, "\(weights.count) weights for \(n) vectors")
+      precondition(weights.allSatisfy { $0.isFinite && $0 >= 0 }, "weights must be finite and non-negative")
+    }
+    if let reused = reusePalette(points, dimension: dimension, weights: weights, k: k) {
+      return reused
+    }
+    let trials = config.localTrials(k: k)
+    let lloyd = Lloyd(n: n, dimension: dimension, k: k, pruning: pruning)
+    var best: VectorClustering?
+    for _ in 0..<config.nInit {
+      let seeds = seedPlusPlus(points, dimension: dimension, weights: weights, k: k, trials: trials, random: random)
+      let result = lloyd.run(points, weights: weights, seeds: seeds, maxIter: config.maxIter, tol: config.tol)
+      if best.map({ result.inertia < $0.inertia }) ?? true { best = result }
+    }
+    // nInit >= 1 (validated config; precondition for direct callers).
+    guard let best else { preconditionFailure("config.nInit must be at least 1") }
+    return best
+  }
+
+  /// `Σ wᵢ · ‖xᵢ − c(aᵢ)‖²` with each term in `Double` and the sum in vector order.
+  /// - Complexity: O(n·d).
+  static func inertia(
+    _ points: UnsafeBufferPointer<Float>, dimension d: Int, weights: UnsafeBufferPointer<Float>?,
+    centroids: UnsafeBufferPointer<Float>, assignment: UnsafeBufferPointer<UInt8>
+  ) -> Double {
+    var total = 0.0
+    for i in 0..<assignment.count {
+      let x = i * d, c = Int(assignment[i]) * d
+      var s = 0.0
+      for j in 0..<d {
+        let t = Double(points[x + j]) - Double(centroids[c + j])
+        s += t * t
+      }
+      total += (weights.map { Double($0[i]) } ?? 1) * s
+    }
+    return total
+  }
+}
