@@ -97,7 +97,3 @@ extension Model {
     }
   }
 }
-
-extension ModuleManifest {
-  init(_ entries: [Entry]) { self.init(modules: entries) }
-}

@@ -97,7 +97,7 @@ public struct Model: Sendable {
     let descriptions = tensors.map {
       TensorDescription(name: $0.name, shape: $0.tensor.shape, dtype: $0.tensor.dtype.rawValue, weightDType: $0.tensor.dtype)
     }
-    let (tree, notes) = try Self.buildTree(descriptions, manifest: modules.map(ModuleManifest.init), manifestFile: nil)
+    let (tree, notes) = try Self.buildTree(descriptions, manifest: modules.map { ModuleManifest(modules: $0) }, manifestFile: nil)
     self.init(tree: tree, tensorNames: tensors.map(\.name), inferenceNotes: notes, storage: .memory(byName))
   }
 

@@ -19,7 +19,15 @@ public struct ModuleManifest: Sendable, Equatable {
     public var type: String
     /// `nil`: take the registry's ops for `type`.
     public var ops: [OpInfo]?
+
+    public init(name: String, type: String, ops: [OpInfo]? = nil) {
+      self.name = name
+      self.type = type
+      self.ops = ops
+    }
   }
+
+  public init(modules: [Entry]) { self.modules = modules }
 
   public var modules: [Entry]
 

@@ -1,0 +1,163 @@
+import Dispatch
+import Foundation
+import Palettization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `harness bench`: the performance figures the issues ask for, each reported with its ratio to
+/// a baseline measured in the same run (these machines are shared and noisy: ratios travel,
+/// absolute times do not).
+public struct Benchmarks {
+  /// One measured variant.
+  public struct Measurement: Sendable {
+    public var name: String
+    public var seconds: Double
+    /// User + system CPU seconds, to show parallel speed-up (CPU/wall).
+    public var cpuSeconds: Double
+    public var baseline: String
+    public var ratio: Double
+    public var note: String
+  }
+
+  public var repetitions: Int
+  public var log: @Sendable (String) -> Void
+
+  public init(repetitions: Int = 3, log: @escaping @Sendable (String) -> Void) {
+    self.repetitions = repetitions
+    self.log = log
+  }
+
+  /// Best-of-`repetitions` wall time of `body`, with the CPU time of that repetition.
+  func time<R>(_ body: () throws -> R) rethrows -> (seconds: Double, cpu: Double, result: R) {
+    var best = (seconds: Double.infinity, cpu: 0.0)
+    var last: R?
+    for _ in 0..<max(1, repetitions) {
+      let cpu0 = Self.cpuSeconds()
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      let r = try body()
+      let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+      let cpu = Self.cpuSeconds() - cpu0
+      if seconds < best.seconds { best = (seconds, cpu) }
+      last = r
+    }
+    return (best.seconds, best.cpu, last!)
+  }
+
+  /// User + system CPU seconds of this process so far.
+  static func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+      + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+  }
+
+  /// Peak resident set size of this process, in MiB.
+  public static func peakRSSMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+  }
+
+  /// Current resident set size in MiB (from /proc/self/statm).
+  public static func currentRSSMiB() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return .nan }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Double(fields[1]) else { return .nan }
+    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+  }
+
+  /// A GSL Laplace tensor (mt19937 seed 1, scale 0.02).
+  public static func laplaceTensor(rows: Int, columns: Int, seed: UInt64 = 1) throws -> Tensor {
+    let random = try GSLRandom(generator: "mt19937", seed: seed)
+    var values = [Float](repeating: 0, count: rows * columns)
+    for i in values.indices { values[i] = Float(random.laplace(scale: 0.02)) }
+    return Tensor(shape: [rows, columns], values: values)
+  }
+
+  /// One pass over the values (sum of squares in Double): the baseline every engine figure is
+  /// divided by.
+  static func readPass(_ t: Tensor) -> Double {
+    t.values.reduce(0.0) { $0 + Double($1) * Double($1) }
+  }
+
+  /// The single-tensor engine figures of the engine-core issue.
+  public func engine(large: Bool) throws -> [Measurement] {
+    let t = try Self.laplaceTensor(rows: 1536, columns: 384)
+    let base = time { Self.readPass(t) }
+    var out: [Measurement] = []
+    func measure(_ name: String, _ spec: PalettizationSpec, _ options: ClusteringOptions, tensor: Tensor, baseline: (String, Double)) throws {
+      let r = try time { try TensorPalettizer.palettize(tensor, spec: spec, options: options, op: .linear, seed: 1) }
+      let note = String(format: "SNR %.3f dB, %d iterations", r.result.metrics.snrDB, r.result.metrics.iterations)
+      out.append(Measurement(name: name, seconds: r.seconds, cpuSeconds: r.cpu, baseline: baseline.0, ratio: r.seconds / baseline.1, note: note))
+      log(format(out.last!))
+    }
+    let baseline = ("read pass 1536x384", base.seconds)
+    log(String(format: "baseline: one read pass over 1536x384 fp32: %.3f ms", base.seconds * 1e3))
+    let fast = ClusteringOptions()
+    let exact = ClusteringOptions(enableFastKMeansMode: false)
+    try measure("scalar 4-bit per-tensor, fast mode (1536x384)", PalettizationSpec(nBits: 4), fast, tensor: t, baseline: baseline)
+    try measure("scalar 4-bit per-tensor, exact mode (1536x384)", PalettizationSpec(nBits: 4), exact, tensor: t, baseline: baseline)
+    try measure("scalar 4-bit grouped axis 0 g16 (96 blocks), exact (1536x384)",
+                PalettizationSpec(nBits: 4, granularity: .perGroupedChannel(axis: 0, groupSize: 16)), exact, tensor: t, baseline: baseline)
+    try measure("vector cluster_dim 2, 4-bit per-tensor, default k-means (1536x384)",
+                PalettizationSpec(nBits: 4, clusterDim: 2), exact, tensor: t, baseline: baseline)
+    if large {
+      let big = try Self.laplaceTensor(rows: 4096, columns: 4096)
+      let rssBefore = Self.currentRSSMiB()
+      let bigBase = time { Self.readPass(big) }
+      let r = try time { try TensorPalettizer.palettize(big, spec: PalettizationSpec(nBits: 8), options: exact, op: .linear) }
+      let peakAbove = Self.peakRSSMiB() - rssBefore
+      let m = Measurement(
+        name: "scalar 8-bit per-tensor, exact mode (4096x4096)", seconds: r.seconds, cpuSeconds: r.cpu,
+        baseline: "read pass 4096x4096", ratio: r.seconds / bigBase.seconds,
+        note: String(format: "SNR %.3f dB; peak RSS %.0f MiB above the input (process peak %.0f MiB)", r.result.metrics.snrDB, peakAbove, Self.peakRSSMiB()))
+      out.append(m)
+      log(format(m))
+    }
+    return out
+  }
+
+  /// Whole-model figures of the models issue: `model` palettized with the default config, the
+  /// `w4` preset and 4-bit `cluster_dim` 2, each against a plain read of the weights.
+  public func model(_ url: URL, workers: Int) throws -> [Measurement] {
+    let model = try Model.load(safetensors: url)
+    let read = try time { () throws -> Double in
+      var s = 0.0
+      for name in model.tensorNames where try model.describe(name).weightDType != nil {
+        s += Self.readPass(try model.tensor(named: name))
+      }
+      return s
+    }
+    log("baseline: plain read of every float tensor of \(url.lastPathComponent): \(String(format: "%.1f", read.seconds * 1e3)) ms")
+    let vector = ModuleKMeansPalettizerConfig(
+      opStateSpec: ["weight": PalettizationSpec(nBits: 4, clusterDim: 2), "in_proj_weight": PalettizationSpec(nBits: 4, clusterDim: 2)],
+      enableFastKMeansMode: false)
+    let configs: [(String, KMeansPalettizerConfig)] = [
+      ("default config (4-bit per-tensor, fast mode)", KMeansPalettizerConfig()),
+      ("w4 preset (4-bit grouped axis 0 g16)", KMeansPalettizerConfig.presets.w4()),
+      ("4-bit cluster_dim 2 per-tensor", KMeansPalettizerConfig(globalConfig: vector)),
+    ]
+    var out: [Measurement] = []
+    for (name, config) in configs {
+      let palettizer = try KMeansPalettizer(model: model, config: config)
+      let r = try time { try palettizer.prepare(numWorkers: workers, seed: 0) }
+      let m = Measurement(
+        name: "\(name), \(workers) workers", seconds: r.seconds, cpuSeconds: r.cpu,
+        baseline: "plain read", ratio: r.seconds / read.seconds,
+        note: String(format: "%d tensors, model SNR %.3f dB, %.4f bits/weight, peak RSS %.0f MiB",
+                     r.result.palettized.count, r.result.snrDB, r.result.bitsPerWeight, Self.peakRSSMiB()))
+      out.append(m)
+      log(format(m))
+    }
+    return out
+  }
+
+  /// `name: 12.3 ms (CPU 24.1 ms, CPU/wall 1.96) = 41.0x read pass …; note`.
+  public func format(_ m: Measurement) -> String {
+    let ratio = m.seconds > 0 ? m.cpuSeconds / m.seconds : 0
+    return "\(m.name): \(String(format: "%.1f", m.seconds * 1e3)) ms (CPU \(String(format: "%.1f", m.cpuSeconds * 1e3)) ms, "
+      + "CPU/wall \(String(format: "%.2f", ratio))) = \(String(format: "%.1f", m.ratio))x \(m.baseline); \(m.note)"
+  }
+}

@@ -1,0 +1,57 @@
+import Palettization
+
+/// The text `harness inspect` prints: the module tree with types (and whether inferred), ops,
+/// every state tensor with shape and dtype and — given a config — its resolved spec and why,
+/// or why it is left alone.
+public enum ModelInspector {
+  public static func render(_ model: Model, config: KMeansPalettizerConfig?) throws -> String {
+    var lines: [String] = []
+    let plan = try config.map { try KMeansPalettizer(model: model, config: $0).plan }
+    let decisions = Dictionary((plan ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    for module in model.tree.modules {
+      let depth = module.name.isEmpty ? 0 : module.name.split(separator: ".").count
+      let indent = String(repeating: "  ", count: depth)
+      let title = module.name.isEmpty ? "(root)" : module.name
+      lines.append("\(indent)\(title): \(module.type)\(module.typeInferred ? " [inferred]" : "")")
+      for op in module.ops {
+        let support = op.kind == nil ? " (unsupported op type)" : ""
+        lines.append("\(indent)  op \(op.name): \(op.type)\(support) on \(op.states.joined(separator: ", "))")
+      }
+      for state in module.states {
+        let name = module.tensorName(state)
+        let d = try model.describe(name)
+        var line = "\(indent)  \(state) \(d.dtype) \(d.shape)"
+        if let decision = decisions[name] {
+          if let spec = decision.spec {
+            line += " -> \(describe(spec)) [\(decision.reason)]"
+          } else {
+            line += " -> not palettized [\(decision.reason)]"
+          }
+        }
+        lines.append(line)
+      }
+    }
+    if !model.inferenceNotes.isEmpty {
+      lines.append("")
+      lines.append("Inferred (no module manifest):")
+      lines += model.inferenceNotes.map { "  \($0)" }
+    }
+    if let plan {
+      let selected = plan.filter { $0.spec != nil }
+      var parameters = 0
+      for entry in selected { parameters += try model.describe(entry.name).count }
+      lines.append("")
+      lines.append("\(selected.count) of \(plan.count) state tensors selected (\(parameters) parameters)")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// `4-bit per_tensor`, `2-bit per_grouped_channel(axis=0,group_size=16) cluster_dim 2 lut int8_symmetric`.
+  public static func describe(_ spec: PalettizationSpec) -> String {
+    var parts = ["\(spec.nBits)-bit", spec.granularity.label]
+    if spec.clusterDim > 1 { parts.append("cluster_dim \(spec.clusterDim)") }
+    if let q = spec.lutQSpec { parts.append("lut \(q.label)") }
+    if spec.enablePerChannelScale { parts.append("per-channel scale") }
+    return parts.joined(separator: " ")
+  }
+}

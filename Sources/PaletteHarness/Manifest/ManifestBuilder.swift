@@ -1,0 +1,62 @@
+import Foundation
+import Palettization
+
+/// Assembles a ``RunManifest`` for an experiment whose manifest goes to `manifestURL`.
+struct ManifestBuilder {
+  var experiment: Experiment
+  var manifestURL: URL
+
+  /// `url` relative to the manifest's folder (`../models/minilm/model.safetensors`).
+  func relative(_ url: URL) -> String {
+    RelativePath.from(manifestURL.deletingLastPathComponent(), to: url)
+  }
+
+  /// The input files of the experiment with their hashes.
+  func inputs() throws -> [RunManifest.InputRecord] {
+    var files: [(String, URL)] = []
+    if case .safetensors(let model, let modules) = experiment.model {
+      files.append(("model", model))
+      if let modules { files.append(("modules", modules)) }
+    }
+    if case .file(let config) = experiment.config { files.append(("config", config)) }
+    if let s = experiment.sensitivities { files.append(("sensitivities", s)) }
+    return try files.map { role, url in
+      let (sha, bytes) = try SHA256Hasher.hex(ofFile: url)
+      return RunManifest.InputRecord(role: role, path: relative(url), sha256: sha, bytes: bytes)
+    }
+  }
+
+  func build(
+    seeds: [UInt64], seedsDrawn: Bool, results: CSVTable, resultsURL: URL, summaryURL: URL,
+    runs: [RunManifest.RunRecord], shard: Shard?
+  ) throws -> RunManifest {
+    RunManifest(
+      format: RunManifest.formatName, harnessVersion: HarnessVersion.current,
+      gitCommit: RunEnvironment.gitCommit(in: experiment.file.deletingLastPathComponent()),
+      swiftVersion: RunEnvironment.swiftVersion, gslVersion: GSLRandom.gslVersion,
+      os: RunEnvironment.os, arch: RunEnvironment.arch, generator: experiment.generator,
+      seeds: seeds.map(String.init), seedsDrawn: seedsDrawn, workers: experiment.workers,
+      experiment: .init(
+        path: relative(experiment.file), sha256: SHA256Hasher.hex(of: experiment.content),
+        content: String(decoding: experiment.content, as: UTF8.self)),
+      inputs: try inputs(),
+      outputs: .init(
+        csv: relative(resultsURL), summary: relative(summaryURL),
+        csvDeterministicSHA256: ResultHashing.hash(rows: results.rows, header: results.header)),
+      runs: runs, shard: shard?.description)
+  }
+}
+
+/// Relative paths between file URLs.
+enum RelativePath {
+  /// The path of `target` relative to folder `base`, with `..` as needed.
+  static func from(_ base: URL, to target: URL) -> String {
+    let b = base.standardizedFileURL.resolvingSymlinksInPath().pathComponents
+    let t = target.standardizedFileURL.resolvingSymlinksInPath().pathComponents
+    var common = 0
+    while common < b.count, common < t.count, b[common] == t[common] { common += 1 }
+    let ups = Array(repeating: "..", count: b.count - common)
+    let parts = ups + t[common...]
+    return parts.isEmpty ? "." : parts.joined(separator: "/")
+  }
+}

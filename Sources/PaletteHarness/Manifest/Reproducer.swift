@@ -1,0 +1,110 @@
+import Foundation
+import Palettization
+
+/// Re-runs a sweep from its manifest and checks every run against the recorded hashes.
+public struct Reproducer {
+  public var manifestURL: URL
+  /// Progress and notes; `nil` is quiet. Results go to the report either way.
+  public var log: (@Sendable (String) -> Void)?
+
+  public init(manifestURL: URL, log: (@Sendable (String) -> Void)? = nil) {
+    self.manifestURL = manifestURL
+    self.log = log
+  }
+
+  /// The verdict: one line per run (`g1-p1 seed=0 workers=1: match`) plus notes about inputs and
+  /// result files, and whether anything mismatched.
+  public struct Report: Sendable {
+    public var lines: [String]
+    public var mismatches: Int
+    public var matched: Int
+  }
+
+  /// Re-runs every run the manifest records.
+  /// - Throws: ``ManifestError`` / ``ExperimentError`` / model errors when the manifest or its
+  ///   inputs cannot be used at all (the CLI exits 2).
+  public func run() throws -> Report {
+    let manifest = try RunManifest.load(contentsOf: manifestURL)
+    let folder = manifestURL.deletingLastPathComponent()
+    let experimentURL = URL(fileURLWithPath: manifest.experiment.path, relativeTo: folder).standardizedFileURL
+    let experiment = try Experiment.parse(Data(manifest.experiment.content.utf8), file: experimentURL)
+    var lines: [String] = []
+    var mismatches = 0
+
+    if let onDisk = try? Data(contentsOf: experimentURL), SHA256Hasher.hex(of: onDisk) != manifest.experiment.sha256 {
+      lines.append("note: \(manifest.experiment.path) changed since the run; re-running the recorded experiment")
+    }
+    for input in manifest.inputs {
+      let url = URL(fileURLWithPath: input.path, relativeTo: folder).standardizedFileURL
+      guard let (sha, _) = try? SHA256Hasher.hex(ofFile: url) else {
+        throw ManifestError(file: manifestURL.path, problem: "input \(input.role) \(input.path) cannot be read")
+      }
+      if sha != input.sha256 {
+        lines.append("input changed: \(input.role) \(input.path) has sha256 \(sha), the run used \(input.sha256)")
+      }
+    }
+
+    // The results CSV on disk must still hold what the run wrote.
+    let csvURL = URL(fileURLWithPath: manifest.outputs.csv, relativeTo: folder).standardizedFileURL
+    var rowsOnDisk: [String: [[String]]] = [:]
+    do {
+      let table = try CSVTable(contentsOf: csvURL)
+      if table.header != ResultColumns.tensors {
+        lines.append("MISMATCH results file \(manifest.outputs.csv): its header is not the \(ResultColumns.tensors.count) result columns")
+        mismatches += 1
+      } else {
+        for row in table.rows { rowsOnDisk["\(row[0])|\(row[8])|\(row[10])", default: []].append(row) }
+      }
+    } catch {
+      lines.append("MISMATCH results file \(manifest.outputs.csv): \(error)")
+      mismatches += 1
+    }
+
+    let seeds = manifest.seeds.compactMap(UInt64.init)
+    let allRuns = SweepRun.all(points: experiment.gridPoints, seeds: seeds, workers: experiment.workers)
+    let runsByKey = Dictionary(uniqueKeysWithValues: allRuns.map { ($0.key, $0) })
+    let runner = SweepRunner(experiment: experiment, log: log)
+    let context = try runner.prepareContext()
+    var matched = 0
+    let progress = ProgressLine(total: manifest.runs.count, log: log)
+    for record in manifest.runs {
+      let key = "\(record.configID)|\(record.seed)|\(record.workers)"
+      let label = "\(record.configID) seed=\(record.seed) workers=\(record.workers)"
+      guard let run = runsByKey[key] else {
+        lines.append("\(label): MISMATCH the experiment has no such run")
+        mismatches += 1
+        continue
+      }
+      let executed = try runner.execute(run, in: context)
+      var problems: [String] = []
+      let recorded = Dictionary(record.tensors.map { ($0.name, $0.sha256) }, uniquingKeysWith: { a, _ in a })
+      let fresh = Dictionary(executed.record.tensors.map { ($0.name, $0.sha256) }, uniquingKeysWith: { a, _ in a })
+      for name in Set(recorded.keys).union(fresh.keys).sorted() where recorded[name] != fresh[name] {
+        problems.append("tensor \(name) sha256 \(fresh[name] ?? "missing") != recorded \(recorded[name] ?? "missing")")
+      }
+      if problems.isEmpty && executed.record.resultSHA256 != record.resultSHA256 {
+        problems.append("result_sha256 \(executed.record.resultSHA256) != recorded \(record.resultSHA256)")
+      }
+      if executed.record.rowsSHA256 != record.rowsSHA256 {
+        problems.append("CSV rows of the re-run (rows_sha256 \(executed.record.rowsSHA256)) differ from the recorded \(record.rowsSHA256)")
+      }
+      if let onDisk = rowsOnDisk[key] {
+        let diskHash = ResultHashing.hash(rows: onDisk, header: ResultColumns.tensors)
+        if diskHash != record.rowsSHA256 {
+          problems.append("rows in \(manifest.outputs.csv) (rows_sha256 \(diskHash)) differ from the recorded \(record.rowsSHA256)")
+        }
+      } else if !executed.rows.isEmpty {
+        problems.append("no rows for this run in \(manifest.outputs.csv)")
+      }
+      if problems.isEmpty {
+        lines.append("\(label): match")
+        matched += 1
+      } else {
+        lines.append("\(label): MISMATCH " + problems.joined(separator: "; "))
+        mismatches += 1
+      }
+      progress.advance(label: label)
+    }
+    return Report(lines: lines, mismatches: mismatches, matched: matched)
+  }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Palettization
+
+/// The hashes a manifest records, defined once so the sweep, reproduce and merge agree.
+public enum ResultHashing {
+  /// SHA-256 of one palettized tensor's stored form: spec, shape, LUT, indices, per-channel
+  /// scales and LUT quantization parameters.
+  public static func hash(_ r: PalettizedTensor) -> String {
+    var h = SHA256Hasher()
+    h.field("shape") { $0.update(r.layout.shape.map(String.init).joined(separator: ",")) }
+    h.field("spec") { $0.update((try? JSONEncoder.sorted.encode(r.spec)) ?? Data()) }
+    h.field("lut") { $0.update(r.lut) }
+    h.field("indices") { $0.update(r.indices) }
+    h.field("per_channel_scale") { $0.update(r.perChannelScale ?? []) }
+    h.field("quantized_lut") { $0.update(r.quantizedLUT ?? []) }
+    h.field("lut_scale") { $0.update(r.lutScale ?? []) }
+    h.field("lut_zero_point") { $0.update(r.lutZeroPoint ?? []) }
+    return h.hex()
+  }
+
+  /// SHA-256 over `name:hash;` of every tensor, in the order given.
+  public static func hash(tensors: [RunManifest.TensorHash]) -> String {
+    var h = SHA256Hasher()
+    for t in tensors { h.field(t.name) { $0.update(t.sha256) } }
+    return h.hex()
+  }
+
+  /// SHA-256 of `rows` encoded as CSV without the timing columns of `header`.
+  public static func hash(rows: [[String]], header: [String]) -> String {
+    let keep = header.indices.filter { !ResultColumns.timing.contains(header[$0]) }
+    let table = CSVTable(header: keep.map { header[$0] }, rows: rows.map { row in keep.map { row[$0] } })
+    var h = SHA256Hasher()
+    h.update(table.encoded())
+    return h.hex()
+  }
+}
+
+extension JSONEncoder {
+  /// Key-sorted JSON, for hashing.
+  static var sorted: JSONEncoder {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys]
+    return e
+  }
+}

@@ -1,0 +1,67 @@
+import Dispatch
+import Foundation
+import Palettization
+
+/// `harness palettize`: one model, one config → a per-tensor report and an optional
+/// compressed export.
+public struct ModelPalettization {
+  public var model: URL
+  public var modules: URL?
+  public var config: URL?
+  public var seed: UInt64?
+  public var workers: Int
+  public var generator: String
+  public var sensitivities: URL?
+  public var report: URL?
+  public var output: URL?
+
+  public init(
+    model: URL, modules: URL? = nil, config: URL? = nil, seed: UInt64? = nil, workers: Int = 1,
+    generator: String = "mt19937", sensitivities: URL? = nil, report: URL? = nil, output: URL? = nil
+  ) {
+    self.model = model
+    self.modules = modules
+    self.config = config
+    self.seed = seed
+    self.workers = workers
+    self.generator = generator
+    self.sensitivities = sensitivities
+    self.report = report
+    self.output = output
+  }
+
+  /// Runs it; `log` gets notes, warnings, progress and the totals. Returns the report table.
+  @discardableResult
+  public func run(log: @escaping @Sendable (String) -> Void) throws -> CSVTable {
+    let model = try Model.load(safetensors: self.model, modules: modules)
+    for note in model.inferenceNotes { log("note: \(note)") }
+    let config = try self.config.map { try KMeansPalettizerConfig.load(contentsOf: $0) } ?? KMeansPalettizerConfig()
+    let seed = self.seed ?? UInt64.random(in: 0...(1 << 53))
+    if self.seed == nil { log("seed: \(seed) (drawn; pass --seed \(seed) to repeat this run)") }
+    let sensitivities = try self.sensitivities.map { try Model.load(safetensors: $0) }
+    let palettizer = try KMeansPalettizer(model: model, config: config)
+    let start = DispatchTime.now().uptimeNanoseconds
+    let result = try palettizer.prepare(
+      numWorkers: workers, seed: seed, generator: generator, sensitivities: sensitivities,
+      progress: { done, total, name in log("[\(done)/\(total)] \(name)") })
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    for warning in result.warnings { log("warning: \(warning)") }
+
+    let run = SweepRun(index: 0, point: GridPoint(id: "palettize", grid: 0, overrides: []), seed: seed, workers: workers)
+    let rows = RowPrefix(run: run, generator: generator)
+    var table = CSVTable(header: ResultColumns.tensors, source: report?.path ?? "<report>")
+    for outcome in result.outcomes {
+      switch outcome {
+      case .palettized(let entry, let r, let s): table.append(rows.row(entry: entry, result: r, seconds: s))
+      case .skipped(let entry, let reason):
+        table.append(rows.row(entry: entry, shape: try model.describe(entry.name).shape, status: "skipped", message: reason))
+      case .untouched: continue
+      }
+    }
+    if let report { try table.write(to: report) }
+    if let output { try CompressedModelFile.write(result, model: model, to: output) }
+    log("palettized \(result.palettized.count) tensors (\(result.palettizedParameters) parameters) in \(String(format: "%.3f", seconds)) s: "
+      + "SNR \(String(format: "%.2f", result.snrDB)) dB, \(String(format: "%.4f", result.bitsPerWeight)) bits/weight")
+    return table
+  }
+}

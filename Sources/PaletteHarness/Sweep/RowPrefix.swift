@@ -1,0 +1,55 @@
+import Palettization
+
+/// Builds CSV rows for one run: the run's fixed columns plus one tensor's (or the summary's).
+struct RowPrefix {
+  var run: SweepRun
+  var generator: String
+
+  private func format(_ x: Double) -> String { CSVNumber.format(x) }
+
+  /// A row for a palettized tensor.
+  func row(entry: ResolvedTensor, result: PalettizedTensor, seconds: Double) -> [String] {
+    let m = result.metrics
+    return specColumns(entry) + [
+      "\(run.seed)", generator, "\(run.workers)", entry.name, entry.moduleType, entry.op?.type ?? "",
+      result.layout.shape.map(String.init).joined(separator: "x"), "\(result.layout.count)", "\(m.blocks)",
+      format(m.inertia), format(m.signalEnergy), format(m.snrDB), format(m.bitsPerWeight), "\(m.iterations)",
+      format(seconds), "ok", "",
+    ]
+  }
+
+  /// A row for a tensor that was skipped or whose grid point was rejected.
+  func row(entry: ResolvedTensor, shape: [Int], status: String, message: String) -> [String] {
+    specColumns(entry) + [
+      "\(run.seed)", generator, "\(run.workers)", entry.name, entry.moduleType, entry.op?.type ?? "",
+      shape.map(String.init).joined(separator: "x"), "\(shape.reduce(1, *))", "", "", "", "", "", "", "",
+      status, message,
+    ]
+  }
+
+  /// config_id … enable_fast_kmeans_mode: the tensor's effective spec.
+  private func specColumns(_ entry: ResolvedTensor) -> [String] {
+    let spec = entry.spec ?? PalettizationSpec()
+    let options = entry.options ?? ClusteringOptions()
+    return [
+      run.point.id, "\(run.point.grid)", "\(spec.nBits)", spec.granularity.label, "\(spec.clusterDim)",
+      spec.lutQSpec?.label ?? "none", "\(spec.enablePerChannelScale)", "\(options.enableFastKMeansMode)",
+    ]
+  }
+
+  /// The summary row of the run.
+  func summaryRow(
+    label: String, palettized: PalettizedModel?, skipped: Int, errors: Int, seconds: Double,
+    status: String, message: String
+  ) -> [String] {
+    let tensors = palettized?.palettized.count ?? 0
+    let signal = palettized?.palettized.reduce(0.0) { $0 + $1.result.metrics.signalEnergy } ?? 0
+    return [
+      run.point.id, "\(run.point.grid)", label, "\(run.seed)", generator, "\(run.workers)",
+      "\(tensors)", "\(skipped)", "\(errors)", "\(palettized?.palettizedParameters ?? 0)",
+      palettized.map { format($0.snrDB) } ?? "", palettized.map { format($0.totalInertia) } ?? "",
+      palettized == nil ? "" : format(signal), palettized.map { format($0.bitsPerWeight) } ?? "",
+      format(seconds), status, message,
+    ]
+  }
+}

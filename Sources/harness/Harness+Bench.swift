@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import PaletteHarness
+
+extension Harness {
+  struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Performance figures, each as a ratio to a baseline measured in the same run.",
+      discussion: """
+        Build release first: swift run -c release harness bench. Times are best of --repetitions;
+        CPU/wall shows parallel use of the cores.
+
+        Example:
+          harness bench --engine --large --model models/minilm/model.safetensors --workers 2
+        """)
+
+    @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
+    var engine = false
+
+    @Flag(help: "Also the 4096x4096 exact 8-bit case (several seconds, ~1 GiB).")
+    var large = false
+
+    @Option(help: ArgumentHelp("Whole-model figures on this safetensors model.", valueName: "M.safetensors"))
+    var model: String?
+
+    @Option(help: "Workers for the whole-model figures.")
+    var workers: Int = 2
+
+    @Option(help: "Repetitions per figure (best is reported).")
+    var repetitions: Int = 3
+
+    func run() throws {
+      try reportingErrors {
+        let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
+        let all = !engine && model == nil
+        if engine || all || large { _ = try bench.engine(large: large) }
+        if let model { _ = try bench.model(fileURL(model), workers: workers) }
+      }
+    }
+  }
+}

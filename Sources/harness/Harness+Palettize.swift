@@ -1,0 +1,52 @@
+import ArgumentParser
+import PaletteHarness
+
+extension Harness {
+  struct Palettize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Palettize one model with one config: per-tensor CSV report, optional compressed export.",
+      discussion: """
+        Example:
+          harness palettize --model models/minilm/model.safetensors --config w4.yaml \\
+            --seed 0 --workers 2 --report results/minilm-w4.csv --output minilm-w4.safetensors
+        """)
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: ArgumentHelp("A YAML or JSON config (default: 4-bit per-tensor on weight/in_proj_weight).", valueName: "C.yaml"))
+    var config: String?
+
+    @Option(help: "Run seed; drawn and printed when omitted.")
+    var seed: UInt64?
+
+    @Option(help: "Worker threads; results are identical for any count.")
+    var workers: Int = 1
+
+    @Option(help: "GSL generator type (mt19937, ranlxd2, taus2, ...).")
+    var rng: String = "mt19937"
+
+    @Option(help: ArgumentHelp("Per-element sensitivity weights keyed by tensor name.", valueName: "S.safetensors"))
+    var sensitivities: String?
+
+    @Option(help: ArgumentHelp("Write the per-tensor report CSV here.", valueName: "R.csv"))
+    var report: String?
+
+    @Option(help: ArgumentHelp("Write the compressed model here.", valueName: "O.safetensors"))
+    var output: String?
+
+    func validate() throws {
+      guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+    }
+
+    func run() throws {
+      try reportingErrors {
+        let job = ModelPalettization(
+          model: fileURL(model.model), modules: model.modules.map(fileURL), config: config.map(fileURL),
+          seed: seed, workers: workers, generator: rng, sensitivities: sensitivities.map(fileURL),
+          report: report.map(fileURL), output: output.map(fileURL))
+        let table = try job.run(log: printError)
+        if report == nil { print(table.encoded(), terminator: "") }
+      }
+    }
+  }
+}

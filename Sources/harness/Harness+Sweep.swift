@@ -1,0 +1,62 @@
+import ArgumentParser
+import PaletteHarness
+
+extension Harness {
+  struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Run an experiment's grid of configs × seeds × workers; write CSV, summary and manifest.",
+      discussion: """
+        Writes <output>.csv (one row per tensor), <name>.summary.csv (one row per run) and
+        <name>.manifest.json beside it, atomically. Progress goes to stderr.
+
+        Example:
+          harness sweep experiments/w4.json
+          harness sweep experiments/w4.json --shard 0/2   # then: harness merge ...
+        """)
+
+    @Argument(help: ArgumentHelp("The experiment file.", valueName: "E.json"))
+    var experiment: String
+
+    @Option(help: ArgumentHelp("Run only slice i of n (0-based) of the runs; outputs get a .shardIofN tag.", valueName: "i/n"))
+    var shard: String?
+
+    @Flag(help: "No progress on stderr.")
+    var quiet = false
+
+    func validate() throws {
+      if let shard, Shard(shard) == nil { throw ValidationError("--shard must be i/n with 0 <= i < n, found '\(shard)'") }
+    }
+
+    func run() throws {
+      try reportingErrors {
+        let experiment = try Experiment.load(contentsOf: fileURL(experiment))
+        let runner = SweepRunner(experiment: experiment, shard: shard.flatMap(Shard.init), log: quiet ? nil : printError)
+        let outcome = try runner.run()
+        let overhead = outcome.seconds > 0 ? (outcome.seconds - outcome.engineSeconds) / outcome.seconds * 100 : 0
+        printError("wrote \(outcome.resultsURL.path) (\(outcome.results.rows.count) rows), \(outcome.summaryURL.lastPathComponent), \(outcome.manifestURL.lastPathComponent)")
+        printError("sweep: \(String(format: "%.2f", outcome.seconds)) s wall, engine \(String(format: "%.2f", outcome.engineSeconds)) s (harness overhead \(String(format: "%.1f", overhead))%)")
+      }
+    }
+  }
+
+  struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Join the outputs of every --shard run into the files an unsharded sweep writes.",
+      discussion: """
+        Example:
+          harness sweep experiments/w4.json --shard 0/2
+          harness sweep experiments/w4.json --shard 1/2
+          harness merge results/w4.shard0of2.manifest.json results/w4.shard1of2.manifest.json
+        """)
+
+    @Argument(help: ArgumentHelp("The shard manifests.", valueName: "shard.manifest.json"))
+    var manifests: [String]
+
+    func run() throws {
+      try reportingErrors {
+        let url = try SweepMerger.merge(manifests: manifests.map(fileURL))
+        printError("wrote \(url.path)")
+      }
+    }
+  }
+}
