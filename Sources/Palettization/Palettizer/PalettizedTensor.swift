@@ -42,6 +42,16 @@ public struct PalettizedTensor: Sendable, Equatable {
     let d = layout.clusterDim
     values.withUnsafeMutableBufferPointer { out in
       for block in 0..<layout.blockCount {
+        if let range = layout.contiguousRange(block: block) {
+          // Scalar clustering along axis 0: index i of the block is element i (no offsets).
+          let lutBase = block * k
+          lut.withUnsafeBufferPointer { entries in
+            indices.withUnsafeBufferPointer { idx in
+              for i in range { out[i] = entries[lutBase + Int(idx[i])] }
+            }
+          }
+          continue
+        }
         let elementOffsets = layout.elementOffsets(block: block)
         let indexOffsets = layout.indexOffsets(block: block)
         let lutBase = block * k * d

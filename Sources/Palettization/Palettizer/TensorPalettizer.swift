@@ -64,8 +64,12 @@ public enum TensorPalettizer {
         result.lutScale = (result.lutScale ?? []) + [q.scale]
         result.lutZeroPoint = (result.lutZeroPoint ?? []) + [q.zeroPoint]
       }
-      for (v, offset) in layout.indexOffsets(block: block).enumerated() {
-        result.indices[offset] = output.assignment[v]
+      if let range = layout.contiguousRange(block: block) {
+        result.indices.replaceSubrange(range, with: output.assignment)
+      } else {
+        for (v, offset) in layout.indexOffsets(block: block).enumerated() {
+          result.indices[offset] = output.assignment[v]
+        }
       }
       result.metrics.iterations = max(result.metrics.iterations, output.iterations)
     }
@@ -96,11 +100,15 @@ public enum TensorPalettizer {
   static func measure(_ result: PalettizedTensor, against weight: Tensor) -> PalettizationMetrics {
     let reconstruction = result.reconstruct()
     var inertia = 0.0, energy = 0.0
-    for i in 0..<weight.count {
-      let w = Double(weight.values[i])
-      let r = w - Double(reconstruction.values[i])
-      inertia += r * r
-      energy += w * w
+    weight.values.withUnsafeBufferPointer { original in
+      reconstruction.values.withUnsafeBufferPointer { rebuilt in
+        for i in original.indices {
+          let w = Double(original[i])
+          let r = w - Double(rebuilt[i])
+          inertia += r * r
+          energy += w * w
+        }
+      }
     }
     let spec = result.spec
     let layout = result.layout
@@ -168,12 +176,23 @@ struct BlockClusterer: Sendable {
     if d == 1 {
       let range = layout.contiguousRange(block: block)
       let offsets = range == nil ? layout.elementOffsets(block: block) : []
-      points = range.map { Array(values[$0]) } ?? offsets.map { values[$0] }
       let weights: [Float]? = sensitivity.map { s in range.map { Array(s[$0]) } ?? offsets.map { s[$0] } }
       let mode: ScalarClusteringMode =
         options.enableFastKMeansMode ? .fast(roundingPrecision: options.roundingPrecision) : .exact
-      let result = points.withUnsafeBufferPointer { p in
-        withOptionalBuffer(weights) { w in ScalarKMeans.cluster(p, weights: w, k: k, mode: mode) }
+      let result: ScalarClustering
+      if let range {
+        // The block is a contiguous slice: cluster it in place, without a copy.
+        points = []
+        result = values.withUnsafeBufferPointer { all in
+          withOptionalBuffer(weights) { w in
+            ScalarKMeans.cluster(UnsafeBufferPointer(rebasing: all[range]), weights: w, k: k, mode: mode)
+          }
+        }
+      } else {
+        points = offsets.map { values[$0] }
+        result = points.withUnsafeBufferPointer { p in
+          withOptionalBuffer(weights) { w in ScalarKMeans.cluster(p, weights: w, k: k, mode: mode) }
+        }
       }
       centroids = result.centroids
       centroidCount = result.centroids.count
@@ -215,6 +234,7 @@ struct BlockClusterer: Sendable {
     }
     let quantized = LUTQuantizer(qspec).quantize(centroids)
     let lut = quantized.dequantized.map(dtype.round)
+    if points.isEmpty, let range = layout.contiguousRange(block: block) { points = Array(values[range]) }
     reassign(&assignment, points: points, lut: lut, dimension: d)
     return Output(lut: lut, quantized: quantized, assignment: assignment, iterations: iterations)
   }
