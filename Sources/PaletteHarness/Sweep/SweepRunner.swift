@@ -55,6 +55,7 @@ public struct SweepRunner {
     var summary = CSVTable(header: ResultColumns.summary, source: outputURLs.summary.path)
     var records: [RunManifest.RunRecord] = []
     var engineSeconds = 0.0
+    var warned = Set<String>()
     let progress = ProgressLine(total: runs.count, log: log)
     for run in runs {
       let executed = try execute(run, in: context)
@@ -62,7 +63,10 @@ public struct SweepRunner {
       for row in executed.rows { results.append(row) }
       summary.append(executed.summary)
       records.append(executed.record)
-      for warning in executed.warnings { log?("warning: \(run.point.id) seed \(run.seed): \(warning)") }
+      // A skip repeats for every seed and worker count of a grid point: say it once.
+      for warning in executed.warnings where warned.insert("\(run.point.id) \(warning)").inserted {
+        log?("warning: \(run.point.id): \(warning)")
+      }
       progress.advance(label: "\(run.point.id) seed \(run.seed) workers \(run.workers)")
     }
 
