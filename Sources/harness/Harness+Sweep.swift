@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PaletteHarness
 
 extension Harness {
@@ -23,14 +24,20 @@ extension Harness {
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
+    @Option(help: "Thread budget: runs execute side by side while their worker counts fit (default: the number of cores). Results do not depend on it.")
+    var threads: Int?
+
     func validate() throws {
+      if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
       if let shard, Shard(shard) == nil { throw ValidationError("--shard must be i/n with 0 <= i < n, found '\(shard)'") }
     }
 
     func run() throws {
       try reportingErrors {
         let experiment = try Experiment.load(contentsOf: fileURL(experiment))
-        let runner = SweepRunner(experiment: experiment, shard: shard.flatMap(Shard.init), log: quiet ? nil : printError)
+        let runner = SweepRunner(
+          experiment: experiment, shard: shard.flatMap(Shard.init),
+          threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, log: quiet ? nil : printError)
         let outcome = try runner.run()
         let overhead = outcome.seconds > 0 ? (outcome.seconds - outcome.engineSeconds) / outcome.seconds * 100 : 0
         printError("wrote \(outcome.resultsURL.path) (\(outcome.results.rows.count) rows), \(outcome.summaryURL.lastPathComponent), \(outcome.manifestURL.lastPathComponent)")

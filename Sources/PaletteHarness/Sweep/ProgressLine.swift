@@ -7,6 +7,7 @@ final class ProgressLine: @unchecked Sendable {
   private let log: (@Sendable (String) -> Void)?
   private let start = DispatchTime.now().uptimeNanoseconds
   private var done = 0
+  private let lock = NSLock()
 
   init(total: Int, log: (@Sendable (String) -> Void)?) {
     self.total = total
@@ -14,6 +15,8 @@ final class ProgressLine: @unchecked Sendable {
   }
 
   func advance(label: String) {
+    lock.lock()
+    defer { lock.unlock() }
     done += 1
     guard let log else { return }
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -3,16 +3,23 @@ import Foundation
 import Palettization
 
 /// Runs an experiment's sweep and writes its results CSV, summary CSV and manifest.
-public struct SweepRunner {
+public struct SweepRunner: Sendable {
   public var experiment: Experiment
   /// Run only this slice of the runs (`--shard i/n`); outputs get a `.shardIofN` tag.
   public var shard: Shard?
   /// Progress and warnings go here (stderr in the CLI); `nil` is quiet.
   public var log: (@Sendable (String) -> Void)?
+  /// Thread budget: runs execute concurrently while their worker counts fit in it (two
+  /// 1-worker runs share a 2-core machine). Results do not depend on it.
+  public var threads: Int
 
-  public init(experiment: Experiment, shard: Shard? = nil, log: (@Sendable (String) -> Void)? = nil) {
+  public init(
+    experiment: Experiment, shard: Shard? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    log: (@Sendable (String) -> Void)? = nil
+  ) {
     self.experiment = experiment
     self.shard = shard
+    self.threads = max(1, threads)
     self.log = log
   }
 
@@ -57,8 +64,13 @@ public struct SweepRunner {
     var engineSeconds = 0.0
     var warned = Set<String>()
     let progress = ProgressLine(total: runs.count, log: log)
-    for run in runs {
+    let executedRuns = try RunScheduler(threads: threads).execute(runs) { run in
       let executed = try execute(run, in: context)
+      progress.advance(label: "\(run.point.id) seed \(run.seed) workers \(run.workers)")
+      return executed
+    }
+    // Outputs are assembled in run order, whatever order the runs finished in.
+    for (run, executed) in zip(runs, executedRuns) {
       engineSeconds += executed.engineSeconds
       for row in executed.rows { results.append(row) }
       summary.append(executed.summary)
@@ -67,7 +79,6 @@ public struct SweepRunner {
       for warning in executed.warnings where warned.insert("\(run.point.id) \(warning)").inserted {
         log?("warning: \(run.point.id): \(warning)")
       }
-      progress.advance(label: "\(run.point.id) seed \(run.seed) workers \(run.workers)")
     }
 
     let urls = outputURLs
