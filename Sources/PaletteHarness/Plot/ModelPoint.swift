@@ -16,6 +16,9 @@ public struct ModelPoint: Sendable, Equatable {
   public var tensorCount: Int
   /// Of those, tensors reproduced exactly (`inertia == 0`).
   public var exactTensorCount: Int
+  /// Exact tensors whose Σw² the CSV does not hold (no `signal_energy` column): with any, a
+  /// finite model SNR is a lower bound.
+  public var unknownEnergyCount: Int
   /// Total weights, `Σ numel`.
   public var numel: Int
   /// `Σ Σw²` over the tensors (exact tensors contribute 0; see ``SweepResultRow/signalEnergy``).
@@ -52,6 +55,7 @@ public struct ModelPoint: Sendable, Equatable {
     workers = first.workers
     tensorCount = rows.count
     exactTensorCount = rows.count { $0.inertia == 0 }
+    unknownEnergyCount = rows.count { $0.inertia == 0 && $0.recordedSignalEnergy == nil }
     numel = rows.reduce(0) { $0 + $1.numel }
     signalEnergy = rows.reduce(0) { $0 + $1.signalEnergy }
     noiseEnergy = rows.reduce(0) { $0 + $1.inertia }

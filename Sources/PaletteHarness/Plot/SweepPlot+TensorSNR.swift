@@ -34,7 +34,7 @@ extension SweepPlot {
       "n_bits \(point.nBits), \(point.group.label); seed \(point.seed), workers \(point.workers); "
         + "\(rows.count) tensors.",
       "Model: SNR \(snrText(point.snrDB)) at \(SVGWriter.fixed(point.bitsPerWeight, digits: 3)) bits/weight"
-        + (point.exactTensorCount > 0 && point.snrDB.isFinite ? " (lower bound: exact tensors' energy unknown)." : "."),
+        + (point.unknownEnergyCount > 0 && point.snrDB.isFinite ? " (lower bound: exact tensors' energy unknown)." : "."),
     ], left: frame.left)
 
     // Legend: one row above the plot, module types then the exact swatch.

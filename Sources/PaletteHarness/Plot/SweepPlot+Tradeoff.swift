@@ -31,7 +31,7 @@ extension SweepPlot {
       "One point per config id (its first seed, fewest workers); \(points.count) config ids, "
         + "\(groups.count) series.",
     ]
-    let partlyExact = points.filter { $0.exactTensorCount > 0 && $0.snrDB.isFinite }.count
+    let partlyExact = points.filter { $0.unknownEnergyCount > 0 && $0.snrDB.isFinite }.count
     if partlyExact > 0 {
       subtitles.append("\(partlyExact) point\(partlyExact == 1 ? " includes" : "s include") exact tensors"
         + " (SNR = ∞) whose energy the CSV does not hold: their model SNR is a lower bound.")

@@ -26,13 +26,16 @@ public struct SweepResultRow: Sendable, Equatable {
   public var bitsPerWeight: Double
   /// The 1-based line of the row in its CSV file.
   public var line: Int
+  /// The `signal_energy` column (Σw²) when the CSV has it (the harness writes it).
+  public var recordedSignalEnergy: Double?
 
   /// Creates a row from parsed values.
   public init(
     configID: String, nBits: String, group: SeriesGroup, seed: String, workers: Int,
     tensor: String, moduleType: String, numel: Int, inertia: Double, snrDB: Double,
-    bitsPerWeight: Double, line: Int
+    bitsPerWeight: Double, line: Int, recordedSignalEnergy: Double? = nil
   ) {
+    self.recordedSignalEnergy = recordedSignalEnergy
     self.configID = configID
     self.nBits = nBits
     self.group = group
@@ -47,11 +50,13 @@ public struct SweepResultRow: Sendable, Equatable {
     self.line = line
   }
 
-  /// The signal energy `Σw²` of the tensor, recovered as `inertia · 10^(snr_db/10)`.
+  /// The signal energy `Σw²` of the tensor: the `signal_energy` column when present, else
+  /// recovered as `inertia · 10^(snr_db/10)`.
   ///
-  /// A tensor reproduced exactly (`inertia == 0`, `snr_db == inf`) yields 0: its energy is not
-  /// recoverable from the CSV, so it adds neither signal nor noise to a model total.
+  /// Without the column, a tensor reproduced exactly (`inertia == 0`, `snr_db == inf`) yields 0:
+  /// its energy is not recoverable, so it adds neither signal nor noise to a model total.
   public var signalEnergy: Double {
-    inertia == 0 || snrDB.isNaN ? 0 : inertia * pow(10, snrDB / 10)
+    if let recordedSignalEnergy { return recordedSignalEnergy }
+    return inertia == 0 || snrDB.isNaN ? 0 : inertia * pow(10, snrDB / 10)
   }
 }

@@ -68,7 +68,7 @@ public struct SweepResults: Sendable, Equatable {
         seed: fields[c.seed], workers: try int(c.workers, "workers"), tensor: fields[c.tensor],
         moduleType: fields[c.moduleType], numel: try int(c.numel, "numel"), inertia: inertia,
         snrDB: try double(c.snrDB, "snr_db"), bitsPerWeight: try double(c.bitsPerWeight, "bits_per_weight"),
-        line: line))
+        line: line, recordedSignalEnergy: try c.signalEnergy.map { column throws(PlotError) in try double(column, "signal_energy") }))
     }
     guard !rows.isEmpty else {
       throw PlotError(file: source, kind: .noOkRows(rows: table.rows.count, skipped: skipped, errors: errors))
@@ -84,6 +84,8 @@ public struct SweepResults: Sendable, Equatable {
   private struct Columns {
     let configID, nBits, granularity, clusterDim, lutQSpec, seed, workers, tensor, moduleType,
         numel, inertia, snrDB, bitsPerWeight, status: Int
+    /// Optional: older CSVs and hand-made ones may lack it.
+    let signalEnergy: Int?
 
     init(_ table: CSVTable) throws(CSVError) {
       configID = try table.columnIndex(named: "config_id")
@@ -98,6 +100,7 @@ public struct SweepResults: Sendable, Equatable {
       numel = try table.columnIndex(named: "numel")
       inertia = try table.columnIndex(named: "inertia")
       snrDB = try table.columnIndex(named: "snr_db")
+      signalEnergy = table.header.firstIndex(of: "signal_energy")
       bitsPerWeight = try table.columnIndex(named: "bits_per_weight")
       status = try table.columnIndex(named: "status")
     }
