@@ -12,6 +12,7 @@ extension Harness {
 
         Example:
           harness bench --engine --large --model models/minilm/model.safetensors --workers 2
+          harness bench --experiment experiments/w4.json --config-id g1-p5
         """)
 
     @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
@@ -26,15 +27,22 @@ extension Harness {
     @Option(help: "Workers for the whole-model figures.")
     var workers: Int = 2
 
+    @Option(help: ArgumentHelp("Harness overhead of one grid point of this experiment.", valueName: "E.json"))
+    var experiment: String?
+
+    @Option(help: "Grid point for --experiment (default: the first).")
+    var configID: String?
+
     @Option(help: "Repetitions per figure (best is reported).")
     var repetitions: Int = 3
 
     func run() throws {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
-        let all = !engine && model == nil
+        let all = !engine && model == nil && experiment == nil
         if engine || all || large { _ = try bench.engine(large: large) }
         if let model { _ = try bench.model(fileURL(model), workers: workers) }
+        if let experiment { _ = try bench.sweepPoint(fileURL(experiment), configID: configID) }
       }
     }
   }

@@ -154,6 +154,41 @@ public struct Benchmarks {
     return out
   }
 
+  /// One grid point of an experiment, run the way `sweep` runs it (model load, plan, every seed
+  /// and worker count, CSV rows, hashes), against the engine time inside it: the harness
+  /// overhead. Nothing is written.
+  public func sweepPoint(_ experimentURL: URL, configID: String?) throws -> Measurement {
+    let experiment = try Experiment.load(contentsOf: experimentURL)
+    let points = experiment.gridPoints
+    let chosen: GridPoint? = configID.map { id in points.first { $0.id == id } } ?? points.first
+    guard let point = chosen else {
+      throw ExperimentError(file: experimentURL.path, keyPath: "sweep", problem: "has no grid point '\(configID ?? "")'; ids: \(points.map(\.id).joined(separator: ", "))")
+    }
+    let runner = SweepRunner(experiment: experiment, threads: 1)
+    let seeds = experiment.seeds ?? [0]
+    let runs = SweepRun.all(points: [point], seeds: seeds, workers: experiment.workers)
+    var engine = 0.0
+    let r = try time { () throws -> Int in
+      engine = 0
+      let context = try runner.prepareContext()
+      var table = CSVTable(header: ResultColumns.tensors)
+      for run in runs {
+        let executed = try runner.execute(run, in: context)
+        engine += executed.engineSeconds
+        for row in executed.rows { table.append(row) }
+      }
+      _ = ResultHashing.hash(rows: table.rows, header: table.header)
+      return table.rows.count
+    }
+    let overhead = (r.seconds - engine) / r.seconds * 100
+    let m = Measurement(
+      name: "sweep point \(point.id) (\(point.label)), \(runs.count) runs", seconds: r.seconds, cpuSeconds: r.cpu,
+      baseline: "engine time inside it", ratio: r.seconds / engine,
+      note: "\(r.result) rows; engine \(String(format: "%.1f", engine * 1e3)) ms; harness overhead \(String(format: "%.1f", overhead))% (model load, plan, rows, hashes)")
+    log(format(m))
+    return m
+  }
+
   /// `name: 12.3 ms (CPU 24.1 ms, CPU/wall 1.96) = 41.0x read pass …; note`.
   public func format(_ m: Measurement) -> String {
     let ratio = m.seconds > 0 ? m.cpuSeconds / m.seconds : 0
