@@ -157,6 +157,33 @@ private func laplaceVectors(count: Int, dimension d: Int, seed: UInt64) throws -
 
 private func bits(_ v: [Float]) -> [UInt32] { v.map(\.bitPattern) }
 
+/// ``VectorKMeans/seedPlusPlus(_:dimension:weights:k:trials:random:)`` with a fresh mt19937.
+private func seedPlusPlus(_ points: [Float], _ d: Int, _ w: [Float]?, k: Int, trials: Int, seed: UInt64) throws -> [Int] {
+  let random = try GSLRandom(seed: seed)
+  return points.withUnsafeBufferPointer { pb in
+    w.map { w in
+      w.withUnsafeBufferPointer { VectorKMeans.seedPlusPlus(pb, dimension: d, weights: $0, k: k, trials: trials, random: random) }
+    } ?? VectorKMeans.seedPlusPlus(pb, dimension: d, weights: nil, k: k, trials: trials, random: random)
+  }
+}
+
+/// One ``VectorKMeans/Lloyd`` restart from `seeds` (tol 1e-4) equals ``Reference/lloyd(_:_:_:seeds:maxIter:tol:)``
+/// bitwise: centroids, assignment and iteration count.
+private func expectRestartMatchesReference(
+  _ points: [Float], _ d: Int, _ w: [Float]?, seeds: [Int], maxIter: Int, pruning: Bool,
+  sourceLocation: SourceLocation = #_sourceLocation
+) {
+  let want = Reference.lloyd(points, d, w, seeds: seeds, maxIter: maxIter, tol: 1e-4)
+  let lloyd = VectorKMeans.Lloyd(n: points.count / d, dimension: d, k: seeds.count, pruning: pruning)
+  let got = points.withUnsafeBufferPointer { pb in
+    w.map { w in w.withUnsafeBufferPointer { lloyd.run(pb, weights: $0, seeds: seeds, maxIter: maxIter, tol: 1e-4) } }
+      ?? lloyd.run(pb, weights: nil, seeds: seeds, maxIter: maxIter, tol: 1e-4)
+  }
+  #expect(bits(got.centroids) == bits(want.centroids), sourceLocation: sourceLocation)
+  #expect(got.assignment == want.assignment, sourceLocation: sourceLocation)
+  #expect(got.iterations == want.iterations, sourceLocation: sourceLocation)
+}
+
 @Suite("Vector k-means of one block")
 struct VectorKMeansTests {
   @Test("four tight, far-apart Gaussian blobs are recovered exactly, centroids = blob means")
@@ -223,16 +250,8 @@ struct VectorKMeansTests {
       // Seeds on the grid make exact ties between every pair of centroid indices from the
       // first assignment on (duplicated seeds also leave clusters empty).
       let seeds = (0..<12).map { $0 * 37 }
-      let want = Reference.lloyd(points, d, w, seeds: seeds, maxIter: 300, tol: 1e-4)
       for pruning in [true, false] {
-        let lloyd = VectorKMeans.Lloyd(n: 700, dimension: d, k: 12, pruning: pruning)
-        let got = points.withUnsafeBufferPointer { pb in
-          w.map { w in w.withUnsafeBufferPointer { lloyd.run(pb, weights: $0, seeds: seeds, maxIter: 300, tol: 1e-4) } }
-            ?? lloyd.run(pb, weights: nil, seeds: seeds, maxIter: 300, tol: 1e-4)
-        }
-        #expect(bits(got.centroids) == bits(want.centroids))
-        #expect(got.assignment == want.assignment)
-        #expect(got.iterations == want.iterations)
+        expectRestartMatchesReference(points, d, w, seeds: seeds, maxIter: 300, pruning: pruning)
       }
     }
   }
@@ -244,12 +263,7 @@ struct VectorKMeansTests {
     let random = try GSLRandom(seed: 77)
     let weights = (0..<1500).map { _ in Float(random.nextUniform()) }
     for w in [nil, weights] {
-      let seeds = try points.withUnsafeBufferPointer { pb in
-        let r = try GSLRandom(seed: 5)
-        return w.map { w in
-          w.withUnsafeBufferPointer { VectorKMeans.seedPlusPlus(pb, dimension: d, weights: $0, k: 10, trials: 4, random: r) }
-        } ?? VectorKMeans.seedPlusPlus(pb, dimension: d, weights: nil, k: 10, trials: 4, random: r)
-      }
+      let seeds = try seedPlusPlus(points, d, w, k: 10, trials: 4, seed: 5)
       let config = VectorKMeansConfig(nLocalTrials: 4, nInit: 1, maxIter: 40, tol: tol)
       let got = try cluster(points, d, weights: w, k: 10, config: config, seed: 5)
       let want = Reference.lloyd(points, d, w, seeds: seeds, maxIter: 40, tol: tol)
@@ -416,18 +430,9 @@ struct VectorKMeansTests {
     let laplace = try laplaceVectors(count: 1100, dimension: d, seed: UInt64(k))
     let weights = (0..<1100).map { _ in Float(random.nextInt(below: 4)) }
     for (points, w) in [(grid, nil), (laplace, nil), (laplace, weights)] as [([Float], [Float]?)] {
-      let n = points.count / d
       // Seeds may repeat a vector: equal centroids, exact ties, empty clusters.
-      let seeds = (0..<k).map { ($0 * 37) % n }
-      let want = Reference.lloyd(points, d, w, seeds: seeds, maxIter: 60, tol: 1e-4)
-      let lloyd = VectorKMeans.Lloyd(n: n, dimension: d, k: k, pruning: true)
-      let got = points.withUnsafeBufferPointer { pb in
-        w.map { w in w.withUnsafeBufferPointer { lloyd.run(pb, weights: $0, seeds: seeds, maxIter: 60, tol: 1e-4) } }
-          ?? lloyd.run(pb, weights: nil, seeds: seeds, maxIter: 60, tol: 1e-4)
-      }
-      #expect(bits(got.centroids) == bits(want.centroids))
-      #expect(got.assignment == want.assignment)
-      #expect(got.iterations == want.iterations)
+      let seeds = (0..<k).map { ($0 * 37) % (points.count / d) }
+      expectRestartMatchesReference(points, d, w, seeds: seeds, maxIter: 60, pruning: true)
     }
   }
 
@@ -439,12 +444,7 @@ struct VectorKMeansTests {
     let points = (0..<(700 * d)).map { _ in Float(random.nextInt(below: 6)) * 0.25 }
     let weights = (0..<700).map { _ in Float(random.nextInt(below: 3)) }
     for w in [nil, weights] {
-      let got = try points.withUnsafeBufferPointer { pb in
-        let r = try GSLRandom(seed: 21)
-        return w.map { w in
-          w.withUnsafeBufferPointer { VectorKMeans.seedPlusPlus(pb, dimension: d, weights: $0, k: 12, trials: 3, random: r) }
-        } ?? VectorKMeans.seedPlusPlus(pb, dimension: d, weights: nil, k: 12, trials: 3, random: r)
-      }
+      let got = try seedPlusPlus(points, d, w, k: 12, trials: 3, seed: 21)
       let want = Reference.seeds(points, d, w, k: 12, trials: 3, random: try GSLRandom(seed: 21))
       #expect(got == want)
     }
