@@ -6,11 +6,14 @@ extension VectorKMeans {
   /// computation belongs to the `r`-th of 4 vectors, so the search is `k` steps of straight
   /// 4-lane arithmetic with no horizontal reductions and no per-`k` code.
   ///
-  /// Measured (release, this 2-core VM, k = 16, d = 2, per vector): a scan over one vector with
-  /// the centroids in the lanes (4 centroids per `SIMD4`, then a horizontal minimum and a
-  /// first-equal-lane search) ran at 15–20 ns, because LLVM re-vectorised the per-lane Swift
-  /// SIMD arithmetic across dimensions with many shuffles; this layout runs at ≈ 5 ns.
-  /// `SIMD4<Float>` is the SSE register of the default x86-64 target.
+  /// Measured (release, this 2-core VM shared with other jobs, k = 16, d = 2, per vector, the
+  /// search alone): a scan over one vector with the centroids in the lanes (4 centroids per
+  /// `SIMD4`, then a horizontal minimum and a first-equal-lane search) 15–20 ns; this layout
+  /// about 10 ns (k = 4: about 2.5 ns). `SIMD4<Float>` is the SSE register of the default x86-64
+  /// target; wider Swift SIMD types compiled to shuffle-heavy code there. Swift's SIMD
+  /// arithmetic is per-lane code that LLVM re-vectorises, and it still inserts a few lane
+  /// shuffles per centroid here (the loop is about 25 instead of 17 instructions per centroid);
+  /// rewriting the selects as scalar per-lane code or broadcasting from scalars did not help.
   ///
   /// A value type over storage it allocates; its owner (``Lloyd``) calls ``deallocate()``.
   struct CentroidTable {
@@ -43,9 +46,9 @@ extension VectorKMeans {
     /// operations in the same order (`0 + t₀²` is `t₀²`: a square is never `−0`), and centroids
     /// are visited in index order, a lane switching only to a strictly lower distance — so the
     /// result is bitwise that of a scalar scan. The runner-up is `min(second, max(best, s))`.
-    /// One chain suffices: the loop is throughput-bound (≈ 17 SSE instructions per centroid),
+    /// One chain suffices: the loop is throughput-bound (≈ 25 SSE instructions per centroid),
     /// not bound by the 4-cycle latency of the running minimum; two interleaved chains were
-    /// measured no faster and made LLVM emit lane shuffles.
+    /// measured no faster.
     /// - Complexity: O(k·d) 4-lane operations for 4 vectors.
     @_transparent
     func nearest<W: VectorWidth>(
