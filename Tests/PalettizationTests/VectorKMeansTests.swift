@@ -53,6 +53,59 @@ private enum Reference {
     return total
   }
 
+  /// `Σ m[i]` over one block with 8 interleaved lanes (lane = position in block mod 8),
+  /// combined as `((a₀+a₁)+(a₂+a₃))+((a₄+a₅)+(a₆+a₇))`: the documented seeding order.
+  static func blockSum(_ m: ArraySlice<Double>) -> Double {
+    var lanes = [Double](repeating: 0, count: 8)
+    for (position, value) in m.enumerated() { lanes[position % 8] += value }
+    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
+  }
+
+  /// The documented k-means++ seeding, written out with plain arrays: draws against masses
+  /// with blocked prefix sums (blocks of 256), `trials` candidates per centre, lowest potential
+  /// wins (first on ties).
+  static func seeds(_ p: [Float], _ d: Int, _ w: [Float]?, k: Int, trials: Int, random: GSLRandom) -> [Int] {
+    let n = p.count / d, size = 256
+    let blocks = stride(from: 0, to: n, by: size).map { $0..<min(n, $0 + size) }
+    func masses(_ dist: [Float]) -> [Double] { (0..<n).map { Double(w?[$0] ?? 1) * Double(dist[$0]) } }
+    func draw(_ u: Double, _ m: [Double]) -> Int {
+      let sums = blocks.map { blockSum(m[$0]) }
+      let total = sums.reduce(0, +)
+      if !(total > 0) { return min(Int(u * Double(n)), n - 1) }
+      var prefix = 0.0
+      for (b, block) in blocks.enumerated() {
+        if prefix + sums[b] > u * total {
+          var running = prefix, last = block.lowerBound
+          for i in block where m[i] > 0 {
+            last = i
+            running += m[i]
+            if running > u * total { return i }
+          }
+          return last
+        }
+        prefix += sums[b]
+      }
+      return n - 1
+    }
+    func potential(_ dist: [Float]) -> Double { blocks.map { blockSum(masses(dist)[$0]) }.reduce(0, +) }
+    var chosen = [draw(random.nextUniform(), masses([Float](repeating: 1, count: n)))]
+    var closest = (0..<n).map { distance(p, $0, p, chosen[0], d) }
+    while chosen.count < k {
+      let draws = (0..<trials).map { _ in random.nextUniform() }
+      var best: (candidate: Int, potential: Double, dist: [Float])?
+      for u in draws {
+        let candidate = draw(u, masses(closest))
+        let trial = (0..<n).map { min(closest[$0], distance(p, $0, p, candidate, d)) }
+        let value = potential(trial)
+        if best.map({ value < $0.potential }) ?? true { best = (candidate, value, trial) }
+      }
+      guard let best else { break }
+      chosen.append(best.candidate)
+      closest = best.dist
+    }
+    return chosen
+  }
+
   /// Plain Lloyd with the documented schedule: stop on no change, or (checked when
   /// t ≡ 1 mod 5) when I(t−5) − I(t) < 5·tol·I(t−5); a final assignment unless it stopped on
   /// no change.
@@ -103,6 +156,33 @@ private func laplaceVectors(count: Int, dimension d: Int, seed: UInt64) throws -
 }
 
 private func bits(_ v: [Float]) -> [UInt32] { v.map(\.bitPattern) }
+
+/// ``VectorKMeans/seedPlusPlus(_:dimension:weights:k:trials:random:)`` with a fresh mt19937.
+private func seedPlusPlus(_ points: [Float], _ d: Int, _ w: [Float]?, k: Int, trials: Int, seed: UInt64) throws -> [Int] {
+  let random = try GSLRandom(seed: seed)
+  return points.withUnsafeBufferPointer { pb in
+    w.map { w in
+      w.withUnsafeBufferPointer { VectorKMeans.seedPlusPlus(pb, dimension: d, weights: $0, k: k, trials: trials, random: random) }
+    } ?? VectorKMeans.seedPlusPlus(pb, dimension: d, weights: nil, k: k, trials: trials, random: random)
+  }
+}
+
+/// One ``VectorKMeans/Lloyd`` restart from `seeds` (tol 1e-4) equals ``Reference/lloyd(_:_:_:seeds:maxIter:tol:)``
+/// bitwise: centroids, assignment and iteration count.
+private func expectRestartMatchesReference(
+  _ points: [Float], _ d: Int, _ w: [Float]?, seeds: [Int], maxIter: Int, pruning: Bool,
+  sourceLocation: SourceLocation = #_sourceLocation
+) {
+  let want = Reference.lloyd(points, d, w, seeds: seeds, maxIter: maxIter, tol: 1e-4)
+  let lloyd = VectorKMeans.Lloyd(n: points.count / d, dimension: d, k: seeds.count, pruning: pruning)
+  let got = points.withUnsafeBufferPointer { pb in
+    w.map { w in w.withUnsafeBufferPointer { lloyd.run(pb, weights: $0, seeds: seeds, maxIter: maxIter, tol: 1e-4) } }
+      ?? lloyd.run(pb, weights: nil, seeds: seeds, maxIter: maxIter, tol: 1e-4)
+  }
+  #expect(bits(got.centroids) == bits(want.centroids), sourceLocation: sourceLocation)
+  #expect(got.assignment == want.assignment, sourceLocation: sourceLocation)
+  #expect(got.iterations == want.iterations, sourceLocation: sourceLocation)
+}
 
 @Suite("Vector k-means of one block")
 struct VectorKMeansTests {
@@ -170,16 +250,8 @@ struct VectorKMeansTests {
       // Seeds on the grid make exact ties between every pair of centroid indices from the
       // first assignment on (duplicated seeds also leave clusters empty).
       let seeds = (0..<12).map { $0 * 37 }
-      let want = Reference.lloyd(points, d, w, seeds: seeds, maxIter: 300, tol: 1e-4)
       for pruning in [true, false] {
-        let lloyd = VectorKMeans.Lloyd(n: 700, dimension: d, k: 12, pruning: pruning)
-        let got = points.withUnsafeBufferPointer { pb in
-          w.map { w in w.withUnsafeBufferPointer { lloyd.run(pb, weights: $0, seeds: seeds, maxIter: 300, tol: 1e-4) } }
-            ?? lloyd.run(pb, weights: nil, seeds: seeds, maxIter: 300, tol: 1e-4)
-        }
-        #expect(bits(got.centroids) == bits(want.centroids))
-        #expect(got.assignment == want.assignment)
-        #expect(got.iterations == want.iterations)
+        expectRestartMatchesReference(points, d, w, seeds: seeds, maxIter: 300, pruning: pruning)
       }
     }
   }
@@ -191,12 +263,7 @@ struct VectorKMeansTests {
     let random = try GSLRandom(seed: 77)
     let weights = (0..<1500).map { _ in Float(random.nextUniform()) }
     for w in [nil, weights] {
-      let seeds = try points.withUnsafeBufferPointer { pb in
-        let r = try GSLRandom(seed: 5)
-        return w.map { w in
-          w.withUnsafeBufferPointer { VectorKMeans.seedPlusPlus(pb, dimension: d, weights: $0, k: 10, trials: 4, random: r) }
-        } ?? VectorKMeans.seedPlusPlus(pb, dimension: d, weights: nil, k: 10, trials: 4, random: r)
-      }
+      let seeds = try seedPlusPlus(points, d, w, k: 10, trials: 4, seed: 5)
       let config = VectorKMeansConfig(nLocalTrials: 4, nInit: 1, maxIter: 40, tol: tol)
       let got = try cluster(points, d, weights: w, k: 10, config: config, seed: 5)
       let want = Reference.lloyd(points, d, w, seeds: seeds, maxIter: 40, tol: tol)
@@ -319,5 +386,67 @@ struct VectorKMeansTests {
     #expect(seeds.count == 32)
     #expect(Set(seeds).count == 32)
     #expect(seeds.allSatisfy { $0 % 2 == 1 })
+  }
+
+  @Test("SIMD nearest-centroid search equals a scalar scan: index (ties to the lowest), distance, runner-up",
+        arguments: [1, 2, 3, 4, 5, 8], [1, 3, 5, 16, 17, 40, 256])
+  func nearestKernel(dimension d: Int, k: Int) throws {
+    // Integer grid coordinates: exact ties between centroids, duplicated centroids, and
+    // vectors sitting on centroids (distance 0).
+    let random = try GSLRandom(seed: UInt64(100 * d + k))
+    let centroids = (0..<(k * d)).map { _ in Float(random.nextInt(below: 5)) - 2 }
+    let points = (0..<(64 * d)).map { _ in Float(random.nextInt(below: 7)) - 3 }
+    let table = VectorKMeans.CentroidTable(k: k, dimension: d)
+    defer { table.deallocate() }
+    centroids.withUnsafeBufferPointer { table.load($0.baseAddress!) }
+    for group in 0..<16 {
+      // Coordinate j of vector 4·group + r in lane r of row j.
+      let rows = (0..<d).map { j in SIMD4<Float>((0..<4).map { points[(4 * group + $0) * d + j] }) }
+      let found = rows.withUnsafeBufferPointer { rows in
+        switch d {
+        case 2: table.nearest(Width2.self, rows.baseAddress!, runnerUp: true)
+        case 4: table.nearest(Width4.self, rows.baseAddress!, runnerUp: true)
+        case 8: table.nearest(Width8.self, rows.baseAddress!, runnerUp: true)
+        default: table.nearest(WidthAny.self, rows.baseAddress!, runnerUp: true)
+        }
+      }
+      for r in 0..<4 {
+        let i = 4 * group + r
+        let distances = (0..<k).map { Reference.distance(points, i, centroids, $0, d) }
+        let want = Reference.nearest(Array(points[(i * d)..<(i * d + d)]), d, centroids, k)[0]
+        #expect(found.index[r] == Int(want))
+        #expect(found.distance[r].bitPattern == distances[Int(want)].bitPattern)
+        let others = distances.enumerated().filter { $0.offset != Int(want) }.map(\.element)
+        #expect(found.runnerUp[r] == (others.min() ?? .infinity))
+      }
+    }
+  }
+
+  @Test("pruned Lloyd equals the reference Lloyd for k = 5, 16, 17, 40 (ties and Laplace data)",
+        arguments: [2, 3, 4], [5, 16, 17, 40])
+  func prunedMatchesReference(dimension d: Int, k: Int) throws {
+    let random = try GSLRandom(seed: UInt64(10 * d + k))
+    let grid = (0..<(600 * d)).map { _ in Float(random.nextInt(below: 9)) - 4 }
+    let laplace = try laplaceVectors(count: 1100, dimension: d, seed: UInt64(k))
+    let weights = (0..<1100).map { _ in Float(random.nextInt(below: 4)) }
+    for (points, w) in [(grid, nil), (laplace, nil), (laplace, weights)] as [([Float], [Float]?)] {
+      // Seeds may repeat a vector: equal centroids, exact ties, empty clusters.
+      let seeds = (0..<k).map { ($0 * 37) % (points.count / d) }
+      expectRestartMatchesReference(points, d, w, seeds: seeds, maxIter: 60, pruning: true)
+    }
+  }
+
+  @Test("k-means++ seeding equals the documented draw order written out with plain arrays",
+        arguments: [2, 3, 4])
+  func seedingMatchesReference(dimension d: Int) throws {
+    // 700 vectors: two full blocks of 256 and a partial one; duplicates and zero weights.
+    let random = try GSLRandom(seed: UInt64(d))
+    let points = (0..<(700 * d)).map { _ in Float(random.nextInt(below: 6)) * 0.25 }
+    let weights = (0..<700).map { _ in Float(random.nextInt(below: 3)) }
+    for w in [nil, weights] {
+      let got = try seedPlusPlus(points, d, w, k: 12, trials: 3, seed: 21)
+      let want = Reference.seeds(points, d, w, k: 12, trials: 3, random: try GSLRandom(seed: 21))
+      #expect(got == want)
+    }
   }
 }

@@ -47,24 +47,37 @@ extension VectorKMeans {
     let blockCount = (n + seedingBlockSize - 1) / seedingBlockSize
     // Per-vector squared distance to the nearest chosen centre (initially 1: mass = weight),
     // the candidate being evaluated, and the best candidate so far; with their block sums.
-    var closest = [Float](repeating: 1, count: n), closestSums = [Double](repeating: 0, count: blockCount)
-    var trial = [Float](repeating: 0, count: n), trialSums = [Double](repeating: 0, count: blockCount)
-    var best = [Float](repeating: 0, count: n), bestSums = [Double](repeating: 0, count: blockCount)
+    // Raw buffers, swapped as pointers: array closures kept the kernel from being specialised.
+    let distances = UnsafeMutableBufferPointer<Float>.allocate(capacity: 3 * n)
+    let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3 * blockCount)
+    defer {
+      distances.deallocate()
+      partials.deallocate()
+    }
+    distances.initialize(repeating: 1)
+    partials.initialize(repeating: 0)
+    // Non-nil: n >= 1.
+    let floats = distances.baseAddress.unsafelyUnwrapped, doubles = partials.baseAddress.unsafelyUnwrapped
+    var closest = floats, trial = floats + n, best = floats + 2 * n
+    var closestSums = doubles, trialSums = doubles + blockCount, bestSums = doubles + 2 * blockCount
 
-    closest.withUnsafeBufferPointer { mass in
-      closestSums.withUnsafeMutableBufferPointer { sums in
-        for b in 0..<blockCount {
-          sums[b] = blockSum(from: b * seedingBlockSize, to: min(n, (b + 1) * seedingBlockSize)) { i in
-            (weights.map { Double($0[i]) } ?? 1) * Double(mass[i])
-          }
-        }
+    for b in 0..<blockCount {
+      closestSums[b] = blockSum(from: b * seedingBlockSize, to: min(n, (b + 1) * seedingBlockSize)) { i in
+        (weights.map { Double($0[i]) } ?? 1) * Double(closest[i])
       }
     }
-    let first = draw(random.nextUniform(), masses: closest, blockSums: closestSums, weights: weights)
+    @inline(__always) func pick(_ u: Double) -> Int {
+      draw(u, masses: UnsafeBufferPointer(start: closest, count: n),
+           blockSums: UnsafeBufferPointer(start: closestSums, count: blockCount), weights: weights)
+    }
+    @inline(__always) func potential(_ candidate: Int) -> Double {
+      evaluate(W.self, points, dimension: d, weights: weights, candidate: candidate, count: n,
+               closest: closest, into: trial, blockSums: trialSums, blockCount: blockCount)
+    }
+    let first = pick(random.nextUniform())
     var chosen = [first]
-    closest.withUnsafeMutableBufferPointer { $0.update(repeating: .infinity) }
-    _ = evaluate(W.self, points, dimension: d, weights: weights, candidate: first,
-                 closest: closest, into: &trial, blockSums: &trialSums)
+    closest.update(repeating: .infinity, count: n)
+    _ = potential(first)
     swap(&closest, &trial)
     swap(&closestSums, &trialSums)
 
@@ -74,11 +87,10 @@ extension VectorKMeans {
       var bestPotential = Double.infinity
       var bestCandidate = -1
       for u in draws {
-        let candidate = draw(u, masses: closest, blockSums: closestSums, weights: weights)
-        let potential = evaluate(W.self, points, dimension: d, weights: weights, candidate: candidate,
-                                 closest: closest, into: &trial, blockSums: &trialSums)
-        if bestCandidate < 0 || potential < bestPotential {
-          bestPotential = potential
+        let candidate = pick(u)
+        let p = potential(candidate)
+        if bestCandidate < 0 || p < bestPotential {
+          bestPotential = p
           bestCandidate = candidate
           swap(&trial, &best)
           swap(&trialSums, &bestSums)
@@ -94,63 +106,53 @@ extension VectorKMeans {
   /// Writes `min(closest[i], ‖xᵢ − x_candidate‖²)` into `trial` and the block sums of
   /// `wᵢ·trial[i]` into `blockSums`; returns their sequential sum (the candidate's potential).
   ///
-  /// Each block is done in two loops (the minima, then their sum) so that the first vectorises.
+  /// Each block is done in two loops (the minima, then their sum) so that the first vectorises;
+  /// the distance is written out for the common widths (same operations as `squaredDistance`).
   @inline(__always)
   private static func evaluate<W: VectorWidth>(
     _: W.Type, _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
-    candidate: Int, closest: [Float], into trial: inout [Float], blockSums: inout [Double]
+    candidate: Int, count n: Int, closest old: UnsafeMutablePointer<Float>, into new: UnsafeMutablePointer<Float>,
+    blockSums sums: UnsafeMutablePointer<Double>, blockCount: Int
   ) -> Double {
     let d = W.value(dimension)
-    let n = closest.count
     guard let base = points.baseAddress else { return 0 }
-    // The centre is copied out so that the kernel's loads do not alias the point stream.
-    var centre = [Float](repeating: 0, count: d)
-    for j in 0..<d { centre[j] = points[candidate * d + j] }
-    return centre.withUnsafeBufferPointer { centre in
-      closest.withUnsafeBufferPointer { closest in
-        trial.withUnsafeMutableBufferPointer { trial in
-          blockSums.withUnsafeMutableBufferPointer { sums in
-            // Non-nil: d >= 1 and n >= 1.
-            let c = centre.baseAddress.unsafelyUnwrapped
-            let old = closest.baseAddress.unsafelyUnwrapped
-            let new = trial.baseAddress.unsafelyUnwrapped
-            var total = 0.0
-            for b in 0..<sums.count {
-              let start = b * seedingBlockSize, end = min(n, start + seedingBlockSize)
-              if d <= 8 {
-                // The centre in a register: stores to `new` cannot alias it, so the loop
-                // vectorises. Same operations as `squaredDistance`.
-                var centre = SIMD8<Float>()
-                for j in 0..<d { centre[j] = c[j] }
-                for i in start..<end {
-                  let x = base + i &* d
-                  var dist: Float = 0
-                  for j in 0..<d {
-                    let t = x[j] - centre[j]
-                    dist += t * t
-                  }
-                  new[i] = dist < old[i] ? dist : old[i]
-                }
-              } else {
-                for i in start..<end {
-                  let dist = squaredDistance(base + i &* d, c, dimension: d)
-                  new[i] = dist < old[i] ? dist : old[i]
-                }
-              }
-              let s: Double
-              if let weights {
-                s = blockSum(from: start, to: end) { Double(weights[$0]) * Double(new[$0]) }
-              } else {
-                s = blockSum(from: start, to: end) { Double(new[$0]) }
-              }
-              sums[b] = s
-              total += s
-            }
-            return total
-          }
+    // The centre in registers: stores to `new` cannot alias it.
+    let c0 = base[candidate &* d], c1 = d > 1 ? base[candidate &* d &+ 1] : 0
+    let c2 = d > 2 ? base[candidate &* d &+ 2] : 0, c3 = d > 3 ? base[candidate &* d &+ 3] : 0
+    let centre = base + candidate &* d
+    var total = 0.0
+    for b in 0..<blockCount {
+      let start = b &* seedingBlockSize, end = min(n, start &+ seedingBlockSize)
+      if W.self == Width2.self {
+        for i in start..<end {
+          let x = base + i &* 2
+          let t0 = x[0] - c0, t1 = x[1] - c1
+          let dist = t0 * t0 + t1 * t1
+          new[i] = dist < old[i] ? dist : old[i]
+        }
+      } else if W.self == Width4.self {
+        for i in start..<end {
+          let x = base + i &* 4
+          let t0 = x[0] - c0, t1 = x[1] - c1, t2 = x[2] - c2, t3 = x[3] - c3
+          let dist = ((t0 * t0 + t1 * t1) + t2 * t2) + t3 * t3
+          new[i] = dist < old[i] ? dist : old[i]
+        }
+      } else {
+        for i in start..<end {
+          let dist = squaredDistance(base + i &* d, centre, dimension: d)
+          new[i] = dist < old[i] ? dist : old[i]
         }
       }
+      let s: Double
+      if let weights {
+        s = blockSum(from: start, to: end) { Double(weights[$0]) * Double(new[$0]) }
+      } else {
+        s = blockSum(from: start, to: end) { Double(new[$0]) }
+      }
+      sums[b] = s
+      total += s
     }
+    return total
   }
 
   /// Sum of `term(i)` for `i` in `start..<end` with 8 interleaved accumulators (lane `(i − start) mod 8`)
@@ -177,7 +179,8 @@ extension VectorKMeans {
 
   /// The vector picked by draw `u` against masses `wᵢ·masses[i]` (see ``seedPlusPlus(_:dimension:weights:k:trials:random:)``).
   private static func draw(
-    _ u: Double, masses: [Float], blockSums: [Double], weights: UnsafeBufferPointer<Float>?
+    _ u: Double, masses: UnsafeBufferPointer<Float>, blockSums: UnsafeBufferPointer<Double>,
+    weights: UnsafeBufferPointer<Float>?
   ) -> Int {
     let n = masses.count
     let total = blockSums.reduce(0, +)
