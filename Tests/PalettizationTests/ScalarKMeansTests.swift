@@ -3,7 +3,7 @@ import Testing
 
 /// Independent references for the scalar clustering tests: brute force over every contiguous
 /// partition, direct two-pass costs, and dictionary-based deduplication.
-private enum Reference {
+enum ScalarReference {
   /// Distinct values ascending (`-0 == +0`) with summed weights (counts when unweighted),
   /// zero-weight points dropped.
   static func points(_ values: [Float], weights: [Float]?) -> (values: [Double], weights: [Double]) {
@@ -63,17 +63,17 @@ struct ScalarKMeansTests {
       let weights: [Float]? = trial % 3 == 0 ? nil : (0..<n).map { _ in
         rng.nextInt(below: 5) == 0 ? 0 : Float(rng.nextUniformPositive() * 3)
       }
-      let (x, w) = Reference.points(values, weights: weights)
+      let (x, w) = ScalarReference.points(values, weights: weights)
       let distinctOriginal = Set(values.map { $0 == 0 ? 0 : $0 }).count
       for k in 1...(n + 1) {
         guard !x.isEmpty else { continue }  // all weights zero: covered by its own test
         let clusters = min(k, x.count)
-        let expected = Reference.bruteForce(x, w, clusters: clusters)
+        let expected = ScalarReference.bruteForce(x, w, clusters: clusters)
         let dp = OptimalKMeans1D.solve(values: x, weights: w, k: k)
         #expect(dp.starts.count == clusters && dp.starts.first == 0, "trial \(trial) k \(k)")
         #expect(zip(dp.starts, dp.starts.dropFirst()).allSatisfy { $0 < $1 })
-        #expect(Reference.close(dp.cost, expected), "trial \(trial) k \(k): \(dp.cost) vs \(expected)")
-        #expect(Reference.close(Reference.cost(x, w, starts: dp.starts), dp.cost))
+        #expect(ScalarReference.close(dp.cost, expected), "trial \(trial) k \(k): \(dp.cost) vs \(expected)")
+        #expect(ScalarReference.close(ScalarReference.cost(x, w, starts: dp.starts), dp.cost))
         for (c, start) in dp.starts.enumerated() {
           let end = c + 1 < dp.starts.count ? dp.starts[c + 1] : x.count
           let mean = (start..<end).reduce(0.0) { $0 + w[$1] * x[$1] }
@@ -88,7 +88,7 @@ struct ScalarKMeansTests {
           #expect(block.cost == 0 && block.centroids.count == distinctOriginal)
         } else {
           #expect(block.centroids.count == clusters)
-          #expect(Reference.close(block.cost, expected), "trial \(trial) k \(k)")
+          #expect(ScalarReference.close(block.cost, expected), "trial \(trial) k \(k)")
         }
         // Every element sits at its centroid's index; rebuild the objective from the indices.
         var rebuilt = 0.0
@@ -101,12 +101,12 @@ struct ScalarKMeansTests {
 
         // Fast mode with 1 decimal merges many points: compare with brute force on the
         // independently rounded points.
-        let rounded = values.map { Reference.fastPoint($0, decimals: 1) }
+        let rounded = values.map { ScalarReference.fastPoint($0, decimals: 1) }
         let fast = ScalarKMeans.cluster(values, weights: weights, k: k, mode: .fast(roundingPrecision: 1))
         if distinctOriginal > k {
-          let (rx, rw) = Reference.points(rounded, weights: weights)
-          let fastExpected = Reference.bruteForce(rx, rw, clusters: min(k, rx.count))
-          #expect(Reference.close(fast.cost, fastExpected), "trial \(trial) k \(k)")
+          let (rx, rw) = ScalarReference.points(rounded, weights: weights)
+          let fastExpected = ScalarReference.bruteForce(rx, rw, clusters: min(k, rx.count))
+          #expect(ScalarReference.close(fast.cost, fastExpected), "trial \(trial) k \(k)")
           #expect(fast.centroids.count == min(k, rx.count))
         }
       }
@@ -122,11 +122,11 @@ struct ScalarKMeansTests {
     let w = x.map { _ in 0.5 + rng.nextUniform() }
     x.withUnsafeBufferPointer { x in
       w.withUnsafeBufferPointer { w in
-        let table = OptimalKMeans1D.solve(values: x, weights: w, k: k, tableLimit: .max)
+        let table = OptimalKMeans1D.solve(values: x, weights: w, k: k, method: .layers(tableLimit: .max))
         for limit in [0, 1000, 20_000] {
-          let linear = OptimalKMeans1D.solve(values: x, weights: w, k: k, tableLimit: limit)
+          let linear = OptimalKMeans1D.solve(values: x, weights: w, k: k, method: .layers(tableLimit: limit))
           #expect(linear.starts == table.starts, "limit \(limit)")
-          #expect(Reference.close(linear.cost, table.cost, relative: 1e-12))
+          #expect(ScalarReference.close(linear.cost, table.cost, relative: 1e-12))
         }
       }
     }
@@ -154,7 +154,7 @@ struct ScalarKMeansTests {
     #expect(exact.centroids == [Float(mean), 0.3, 0.5])
     #expect(exact.assignment == [0, 2, 0, 1])
     let d = Double(Float(0.10004)) - mean
-    #expect(Reference.close(exact.cost, 2 * d * d, relative: 1e-6))
+    #expect(ScalarReference.close(exact.cost, 2 * d * d, relative: 1e-6))
     #expect(abs(exact.cost - 4.5e-10) < 1e-11)
   }
 
@@ -190,7 +190,7 @@ struct ScalarKMeansTests {
     #expect(weighted.cost == 3.5)
     let plain = ScalarKMeans.cluster(values, k: 2, mode: .exact)
     #expect(plain.centroids == [1, 10.5])
-    #expect(Reference.close(plain.cost, 2.5))  // 1 + 0 + 1 + 0.25 + 0.25
+    #expect(ScalarReference.close(plain.cost, 2.5))  // 1 + 0 + 1 + 0.25 + 0.25
   }
 
   @Test("zero-weight points stay out of the DP and get the nearest centroid; all-zero = unweighted",
@@ -227,7 +227,7 @@ struct ScalarKMeansTests {
             let a = ScalarKMeans.cluster(v, weights: w, k: k, mode: mode, forceSort: false)
             let b = ScalarKMeans.cluster(v, weights: w, k: k, mode: mode, forceSort: true)
             #expect(a.assignment == b.assignment, "p \(precision) k \(k)")
-            #expect(Reference.close(a.cost, b.cost, relative: 1e-9))
+            #expect(ScalarReference.close(a.cost, b.cost, relative: 1e-9))
             #expect(zip(a.centroids, b.centroids).allSatisfy { abs($0 - $1) <= 1e-6 * max(abs($0), 1e-3) })
           }
         }
@@ -246,7 +246,7 @@ struct ScalarKMeansTests {
     let points: [Double] = [-60000, -1.234375, 1678.0 / 16_777_216, 0.5, 3.140625, 70000, 100000]
     let result = ScalarKMeans.cluster(values, k: 3, mode: .fast(roundingPrecision: 4))
     let weights = [Double](repeating: 1, count: 7)
-    #expect(Reference.close(result.cost, Reference.bruteForce(points, weights, clusters: 3)))
+    #expect(ScalarReference.close(result.cost, ScalarReference.bruteForce(points, weights, clusters: 3)))
     let middle = (-1.234375 + 1678.0 / 16_777_216 + 0.5 + 3.140625) / 4
     #expect(result.centroids == [-60000, Float(middle), 85000])
     #expect(result.assignment == [1, 0, 2, 1, 2, 1, 1])

@@ -12,12 +12,7 @@ final class LayerWorkspace {
   private var prev: UnsafeMutablePointer<Double>
   private var cur: UnsafeMutablePointer<Double>
   private let arg: UnsafeMutablePointer<Int32>
-  /// `iota[t] == t`: the column list of a layer's top SMAWK call, without building one.
-  private let iota: UnsafeMutablePointer<Int32>
-  /// Reduced column lists of the SMAWK recursion: level sizes n/2 + n/4 + … fit in n + 64.
-  private let colScratch: UnsafeMutablePointer<Int32>
-  /// Values of the REDUCE stack (live during one REDUCE only; at most n/2 + 1 rows reduce).
-  private let stackValues: UnsafeMutablePointer<Double>
+  private let minima: RowMinima
   /// Start of the middle run, per end `j`, for the linear-space recursion (allocated lazily).
   private var middlePrev: UnsafeMutablePointer<Int32>?
   private var middleCur: UnsafeMutablePointer<Int32>?
@@ -29,19 +24,13 @@ final class LayerWorkspace {
     prev = .allocate(capacity: n + 1)
     cur = .allocate(capacity: n + 1)
     arg = .allocate(capacity: n + 1)
-    iota = .allocate(capacity: n + 1)
-    for t in 0...n { iota[t] = Int32(t) }
-    colScratch = .allocate(capacity: n + 64)
-    stackValues = .allocate(capacity: n / 2 + 2)
+    minima = RowMinima(rows: n + 1, columns: n + 1)
   }
 
   deinit {
     prev.deallocate()
     cur.deallocate()
     arg.deallocate()
-    iota.deallocate()
-    colScratch.deallocate()
-    stackValues.deallocate()
     middlePrev?.deallocate()
     middleCur?.deallocate()
   }
@@ -76,8 +65,11 @@ final class LayerWorkspace {
       let rows = (a + m)...(a + m + slack)
       let firstCol = a + m - 1
       // Every row of a layer has as many candidate columns as there are rows.
-      smawk(rowStart: rows.lowerBound, stride: 1, rowCount: rows.count,
-            cols: iota + firstCol, colCount: rows.count, scratch: colScratch)
+      let matrix = LayerMatrix(prefix: costs.prefix, previous: prev, firstRow: rows.lowerBound,
+                               firstColumn: firstCol)
+      minima.compute(matrix, rows: rows.count, columns: rows.count,
+                     value: cur + rows.lowerBound, column: arg + rows.lowerBound)
+      for j in rows { arg[j] &+= Int32(truncatingIfNeeded: firstCol) }
       afterLayer(m, rows)
     }
   }
@@ -122,73 +114,30 @@ final class LayerWorkspace {
     }
     return Int(carried[b])
   }
+}
 
-  /// `D[m−1][i] + cost(i, j)` given `rowSums = prefix[j]`, or +∞ where the last run would be
-  /// empty (`i >= j`).
-  @inline(__always)
-  private func entry(_ j: Int, _ rowSums: SegmentCosts.Prefix, _ i: Int) -> Double {
-    i < j ? prev[i] + SegmentCosts.cost(from: costs.prefix[i], to: rowSums) : .infinity
+/// `D[m−1][i] + cost(i, j)` on rows `j = firstRow + r` and columns `i = firstColumn + c`, or +∞
+/// where the last run would be empty (`i >= j`).
+private struct LayerMatrix: TotallyMonotoneMatrix {
+  let prefix: UnsafeMutablePointer<SegmentCosts.Prefix>
+  let previous: UnsafeMutablePointer<Double>
+  let firstRow: Int
+  let firstColumn: Int
+
+  struct Row {
+    let sums: SegmentCosts.Prefix
+    let j: Int
   }
 
-  /// SMAWK (Aggarwal, Klawe, Moran, Shor & Wilber 1987): leftmost row minima of the totally
-  /// monotone matrix `entry` on rows `rowStart + t·stride` (`t < rowCount`) and the increasing
-  /// column list `cols`; writes `cur[row]` and `arg[row]`.
-  ///
-  /// REDUCE keeps at most one column per row (a column is dropped only when a column to its
-  /// left is no worse, so ties keep the leftmost); the odd rows recurse on the survivors; each
-  /// even row then scans only between its neighbours' minima. The value of each REDUCE stack
-  /// entry at its own row is cached, so a comparison costs one evaluation. About 7.6
-  /// evaluations per row on Laplace-distributed data.
-  private func smawk(
-    rowStart: Int, stride: Int, rowCount: Int,
-    cols: UnsafePointer<Int32>, colCount: Int, scratch: UnsafeMutablePointer<Int32>
-  ) {
-    if rowCount == 0 { return }
-    let prefix = costs.prefix
-    var reduced = cols
-    var reducedCount = colCount
-    var freeScratch = scratch
-    if colCount > rowCount {
-      var top = 0
-      for t in 0..<colCount {
-        let c = Int(cols[t])
-        while top > 0 {
-          let row = rowStart &+ (top &- 1) &* stride
-          if stackValues[top &- 1] > entry(row, prefix[row], c) { top &-= 1 } else { break }
-        }
-        if top < rowCount {
-          let row = rowStart &+ top &* stride
-          scratch[top] = Int32(truncatingIfNeeded: c)
-          stackValues[top] = entry(row, prefix[row], c)
-          top &+= 1
-        }
-      }
-      reduced = UnsafePointer(scratch)
-      reducedCount = top
-      freeScratch = scratch + top
-    }
-    smawk(rowStart: rowStart + stride, stride: 2 * stride, rowCount: rowCount / 2,
-          cols: reduced, colCount: reducedCount, scratch: freeScratch)
-    var position = 0
-    var t = 0
-    while t < rowCount {
-      let row = rowStart &+ t &* stride
-      let rowSums = prefix[row]
-      let lastCol = t &+ 1 < rowCount ? arg[row &+ stride] : reduced[reducedCount &- 1]
-      var bestCol = reduced[position]
-      var best = entry(row, rowSums, Int(bestCol))
-      while reduced[position] != lastCol {
-        position &+= 1
-        let c = reduced[position]
-        let value = entry(row, rowSums, Int(c))
-        if value < best {
-          best = value
-          bestCol = c
-        }
-      }
-      cur[row] = best
-      arg[row] = bestCol
-      t &+= 2
-    }
+  @inline(__always)
+  func row(_ r: Int) -> Row {
+    let j = firstRow &+ r
+    return Row(sums: prefix[j], j: j)
+  }
+
+  @inline(__always)
+  func entry(_ row: Row, _ c: Int) -> Double {
+    let i = firstColumn &+ c
+    return i < row.j ? previous[i] + SegmentCosts.cost(from: prefix[i], to: row.sums) : .infinity
   }
 }

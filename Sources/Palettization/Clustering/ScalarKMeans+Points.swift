@@ -25,8 +25,7 @@ extension ScalarKMeans {
       let costs = dpPoints.withUnsafeBufferPointer { x in
         dpWeights.withUnsafeBufferPointer { w in SegmentCosts(values: x, weights: w) }
       }
-      let starts = costs.optimalStarts(
-        clusters: min(k, dpPoints.count), tableLimit: OptimalKMeans1D.defaultTableLimit)
+      let starts = costs.optimalStarts(clusters: min(k, dpPoints.count), value: { Double(dpPoints[$0]) })
       (centroids, cost) = costs.centroidsAndCost(
         starts: starts, value: { Double(dpPoints[$0]) }, weight: { dpWeights[$0] })
       first = starts.map { dpPoints[$0] }
