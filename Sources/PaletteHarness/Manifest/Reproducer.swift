@@ -6,9 +6,15 @@ public struct Reproducer {
   public var manifestURL: URL
   /// Progress and notes; `nil` is quiet. Results go to the report either way.
   public var log: (@Sendable (String) -> Void)?
+  /// Thread budget for re-running (as `sweep --threads`); results do not depend on it.
+  public var threads: Int
 
-  public init(manifestURL: URL, log: (@Sendable (String) -> Void)? = nil) {
+  public init(
+    manifestURL: URL, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    log: (@Sendable (String) -> Void)? = nil
+  ) {
     self.manifestURL = manifestURL
+    self.threads = max(1, threads)
     self.log = log
   }
 
@@ -67,15 +73,23 @@ public struct Reproducer {
     let context = try runner.prepareContext()
     var matched = 0
     let progress = ProgressLine(total: manifest.runs.count, log: log)
+    // Re-run every recorded run the experiment still has, side by side within the thread
+    // budget as `sweep` does; verdicts are printed in manifest order.
+    let known = manifest.runs.compactMap { runsByKey["\($0.configID)|\($0.seed)|\($0.workers)"] }
+    let executedRuns = try RunScheduler(threads: threads).execute(known) { run in
+      let executed = try runner.execute(run, in: context)
+      progress.advance(label: "\(run.point.id) seed=\(run.seed) workers=\(run.workers)")
+      return executed
+    }
+    let executedByKey = Dictionary(zip(known.map(\.key), executedRuns), uniquingKeysWith: { a, _ in a })
     for record in manifest.runs {
       let key = "\(record.configID)|\(record.seed)|\(record.workers)"
       let label = "\(record.configID) seed=\(record.seed) workers=\(record.workers)"
-      guard let run = runsByKey[key] else {
+      guard let executed = executedByKey[key] else {
         lines.append("\(label): MISMATCH the experiment has no such run")
         mismatches += 1
         continue
       }
-      let executed = try runner.execute(run, in: context)
       var problems: [String] = []
       let recorded = Dictionary(record.tensors.map { ($0.name, $0.sha256) }, uniquingKeysWith: { a, _ in a })
       let fresh = Dictionary(executed.record.tensors.map { ($0.name, $0.sha256) }, uniquingKeysWith: { a, _ in a })
@@ -103,7 +117,6 @@ public struct Reproducer {
         lines.append("\(label): MISMATCH " + problems.joined(separator: "; "))
         mismatches += 1
       }
-      progress.advance(label: label)
     }
     return Report(lines: lines, mismatches: mismatches, matched: matched)
   }
