@@ -59,7 +59,7 @@ public struct Reproducer {
         lines.append("MISMATCH results file \(manifest.outputs.csv): its header is not the \(ResultColumns.tensors.count) result columns")
         mismatches += 1
       } else {
-        for row in table.rows { rowsOnDisk["\(row[0])|\(row[8])|\(row[10])", default: []].append(row) }
+        for row in table.rows { rowsOnDisk[ResultColumns.runKey(ofTensorRow: row), default: []].append(row) }
       }
     } catch {
       lines.append("MISMATCH results file \(manifest.outputs.csv): \(error)")

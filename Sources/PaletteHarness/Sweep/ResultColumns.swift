@@ -18,4 +18,13 @@ public enum ResultColumns {
 
   /// Columns that vary from run to run and are left out of every hash.
   public static let timing: Set<String> = ["seconds"]
+
+  /// The run a per-tensor row belongs to, as ``SweepRun/key`` spells it (`config_id|seed|workers`).
+  public static func runKey(ofTensorRow row: [String]) -> String {
+    "\(row[configID])|\(row[seed])|\(row[workers])"
+  }
+
+  private static let configID = tensors.firstIndex(of: "config_id")!
+  private static let seed = tensors.firstIndex(of: "seed")!
+  private static let workers = tensors.firstIndex(of: "workers")!
 }

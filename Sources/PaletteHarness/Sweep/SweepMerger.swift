@@ -50,7 +50,7 @@ public enum SweepMerger {
         guard let p = order[key] else { throw ManifestError(file: file, problem: "holds run \(key), which the experiment does not have") }
         return p
       }
-      for row in results.rows { resultRows.append((try position("\(row[0])|\(row[8])|\(row[10])", in: results.source), row)) }
+      for row in results.rows { resultRows.append((try position(ResultColumns.runKey(ofTensorRow: row), in: results.source), row)) }
       let s = (id: try summary.columnIndex(named: "config_id"), seed: try summary.columnIndex(named: "seed"), workers: try summary.columnIndex(named: "workers"))
       for row in summary.rows { summaryRows.append((try position("\(row[s.id])|\(row[s.seed])|\(row[s.workers])", in: summary.source), row)) }
       for r in m.runs { records.append((try position("\(r.configID)|\(r.seed)|\(r.workers)", in: url.path), r)) }
