@@ -75,7 +75,7 @@ public struct Reproducer {
     let progress = ProgressLine(total: manifest.runs.count, log: log)
     // Re-run every recorded run the experiment still has, side by side within the thread
     // budget as `sweep` does; verdicts are printed in manifest order.
-    let known = manifest.runs.compactMap { runsByKey["\($0.configID)|\($0.seed)|\($0.workers)"] }
+    let known = manifest.runs.compactMap { runsByKey[$0.runKey] }
     let executedRuns = try RunScheduler(threads: threads).execute(known) { run in
       let executed = try runner.execute(run, in: context)
       progress.advance(label: "\(run.point.id) seed=\(run.seed) workers=\(run.workers)")
@@ -83,7 +83,7 @@ public struct Reproducer {
     }
     let executedByKey = Dictionary(zip(known.map(\.key), executedRuns), uniquingKeysWith: { a, _ in a })
     for record in manifest.runs {
-      let key = "\(record.configID)|\(record.seed)|\(record.workers)"
+      let key = record.runKey
       let label = "\(record.configID) seed=\(record.seed) workers=\(record.workers)"
       guard let executed = executedByKey[key] else {
         lines.append("\(label): MISMATCH the experiment has no such run")

@@ -88,6 +88,9 @@ extension RunManifest.OutputRecord {
 }
 
 extension RunManifest.RunRecord {
+  /// ``SweepRun/key`` of the recorded run.
+  public var runKey: String { SweepRun.key(configID: configID, seed: seed, workers: "\(workers)") }
+
   enum CodingKeys: String, CodingKey {
     case configID = "config_id", seed, workers, overrides, status
     case resultSHA256 = "result_sha256", rowsSHA256 = "rows_sha256", tensors

@@ -21,7 +21,7 @@ public enum ResultColumns {
 
   /// The run a per-tensor row belongs to, as ``SweepRun/key`` spells it (`config_id|seed|workers`).
   public static func runKey(ofTensorRow row: [String]) -> String {
-    "\(row[configID])|\(row[seed])|\(row[workers])"
+    SweepRun.key(configID: row[configID], seed: row[seed], workers: row[workers])
   }
 
   private static let configID = tensors.firstIndex(of: "config_id")!

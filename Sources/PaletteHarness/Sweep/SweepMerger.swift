@@ -52,8 +52,8 @@ public enum SweepMerger {
       }
       for row in results.rows { resultRows.append((try position(ResultColumns.runKey(ofTensorRow: row), in: results.source), row)) }
       let s = (id: try summary.columnIndex(named: "config_id"), seed: try summary.columnIndex(named: "seed"), workers: try summary.columnIndex(named: "workers"))
-      for row in summary.rows { summaryRows.append((try position("\(row[s.id])|\(row[s.seed])|\(row[s.workers])", in: summary.source), row)) }
-      for r in m.runs { records.append((try position("\(r.configID)|\(r.seed)|\(r.workers)", in: url.path), r)) }
+      for row in summary.rows { summaryRows.append((try position(SweepRun.key(configID: row[s.id], seed: row[s.seed], workers: row[s.workers]), in: summary.source), row)) }
+      for r in m.runs { records.append((try position(r.runKey, in: url.path), r)) }
     }
     // A stable sort by run position keeps each run's rows in their written order.
     let results = CSVTable(header: ResultColumns.tensors, rows: stableSorted(resultRows))

@@ -21,8 +21,14 @@ public struct SweepRun: Sendable, Equatable {
     return runs
   }
 
-  /// The key identifying the run in a manifest and a CSV.
-  public var key: String { "\(point.id)|\(seed)|\(workers)" }
+  /// The key identifying the run in a manifest and a CSV: `config_id|seed|workers`.
+  public var key: String { Self.key(configID: point.id, seed: "\(seed)", workers: "\(workers)") }
+
+  /// The run key from its three fields as text (CSV cells, manifest records): the one place
+  /// the key's format is defined.
+  public static func key(configID: String, seed: String, workers: String) -> String {
+    "\(configID)|\(seed)|\(workers)"
+  }
 }
 
 /// A deterministic slice `index/count` of a sweep: the runs whose position `i` has
