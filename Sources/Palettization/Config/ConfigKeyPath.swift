@@ -31,21 +31,5 @@ struct ConfigKeyPath: Hashable, Sendable, CustomStringConvertible {
 
   /// `key` in double quotes, with `"`, `\` and control characters (C0, DEL, C1) escaped as in
   /// JSON — valid as a JSON string and as a YAML double-quoted scalar.
-  static func quoted(_ key: String) -> String {
-    var out = "\""
-    for scalar in key.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      case "\r": out += "\\r"
-      case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
-  }
+  static func quoted(_ key: String) -> String { JSONStringLiteral.quoted(key, style: .yamlSafe) }
 }

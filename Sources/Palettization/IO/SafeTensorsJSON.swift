@@ -73,25 +73,7 @@ enum SafeTensorsJSON {
 
   /// `string` as a JSON string literal, escaped as serde_json does (`"`, `\`, and control
   /// characters; other characters are written as raw UTF-8), so headers match the reference's.
-  static func quoted(_ string: String) -> String {
-    var out = "\""
-    for scalar in string.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case "\u{08}": out += "\\b"
-      case "\u{0C}": out += "\\f"
-      case let c where c.value < 0x20:
-        let hex = String(c.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
-  }
+  static func quoted(_ string: String) -> String { JSONStringLiteral.quoted(string, style: .serde) }
 
   private struct Parser {
     let bytes: UnsafeRawBufferPointer
