@@ -82,6 +82,8 @@ struct OptimalKMeans1DTests {
             for slot in [nil, 7, 64, 400] as [Int?] {
               methods.append(.coarseToFine(initialSlotSize: slot, nodeBudget: 1 << 22))
             }
+            let lagrangian = OptimalKMeans1D.solve(values: xs, weights: ws, k: k, method: .lagrangian)
+            if shape != .evenGrid || !lagrangian.starts.isEmpty { methods.append(.lagrangian) }
             for method in methods {
               let pruned = OptimalKMeans1D.solve(values: xs, weights: ws, k: k, method: method)
               #expect(pruned.starts.count == k && pruned.starts.first == 0, "\(shape) n \(x.count) k \(k) \(method)")
@@ -93,6 +95,59 @@ struct OptimalKMeans1DTests {
         }
       }
     }
+  }
+
+  @Test("the layered programme and the Lagrangian search equal a naive O(k·n²) programme",
+        arguments: Shape.allCases)
+  func matchesNaiveProgramme(shape: Shape) throws {
+    let (x, w) = try Self.data(shape, count: 300, seed: 31)
+    let n = x.count
+    // Independent sums (not `SegmentCosts`): cost(i, j) from plain prefix sums of w, wx, wx².
+    var sw = [0.0], swx = [0.0], swxx = [0.0]
+    for t in 0..<n {
+      sw.append(sw[t] + w[t])
+      swx.append(swx[t] + w[t] * x[t])
+      swxx.append(swxx[t] + w[t] * x[t] * x[t])
+    }
+    func cost(_ i: Int, _ j: Int) -> Double {
+      let s = swx[j] - swx[i]
+      return max(0, swxx[j] - swxx[i] - s * s / (sw[j] - sw[i]))
+    }
+    var layer = (0...n).map { $0 == 0 ? 0 : cost(0, $0) }
+    for k in 2...40 {
+      var next = [Double](repeating: .infinity, count: n + 1)
+      for j in k...n {
+        for i in (k - 1)..<j { next[j] = min(next[j], layer[i] + cost(i, j)) }
+      }
+      layer = next
+      guard [2, 3, 7, 16, 40].contains(k) else { continue }
+      let expected = layer[n]
+      let tolerance = 1e-9 * swxx[n]
+      let layered = OptimalKMeans1D.solve(values: x, weights: w, k: k, method: .layers(tableLimit: .max))
+      #expect(layered.starts.count == k)
+      #expect(abs(layered.cost - expected) <= tolerance, "\(shape) k \(k): \(layered.cost) vs \(expected)")
+      let lagrangian = OptimalKMeans1D.solve(values: x, weights: w, k: k, method: .lagrangian)
+      #expect(lagrangian.starts.count == k || (shape == .evenGrid && lagrangian.starts.isEmpty))
+      if !lagrangian.starts.isEmpty {
+        #expect(abs(lagrangian.cost - expected) <= tolerance, "\(shape) k \(k): \(lagrangian.cost) vs \(expected)")
+      }
+    }
+  }
+
+  @Test("the Lagrangian search gives up where k is no hull vertex; the automatic path still finds the optimum")
+  func lagrangianCollinear() {
+    // 0, 1, 2, 3 with equal weights: f(2) = 1, f(3) = 0.5, f(4) = 0 lie on one line, so no
+    // penalty makes 3 runs the unique optimum; the cost of 3 runs is 0.5 (hand-computed: {0,1}
+    // costs 0.5, the singletons 0).
+    let x: [Double] = [0, 1, 2, 3]
+    let w: [Double] = [1, 1, 1, 1]
+    let automatic = OptimalKMeans1D.solve(values: x, weights: w, k: 3)
+    #expect(automatic.cost == 0.5 && automatic.starts.count == 3)
+    let lagrangian = OptimalKMeans1D.solve(values: x, weights: w, k: 3, method: .lagrangian)
+    #expect(lagrangian.starts.isEmpty || lagrangian.cost == 0.5)
+    // 2 runs is a vertex (f(1) = 5): found directly, {0,1} and {2,3}.
+    let two = OptimalKMeans1D.solve(values: x, weights: w, k: 2, method: .lagrangian)
+    #expect(two.starts == [0, 2] && two.cost == 1)
   }
 
   @Test("a node budget too small for the windows gives up (nil) and the automatic path falls back")

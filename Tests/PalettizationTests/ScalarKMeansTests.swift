@@ -74,6 +74,13 @@ struct ScalarKMeansTests {
         #expect(zip(dp.starts, dp.starts.dropFirst()).allSatisfy { $0 < $1 })
         #expect(ScalarReference.close(dp.cost, expected), "trial \(trial) k \(k): \(dp.cost) vs \(expected)")
         #expect(ScalarReference.close(ScalarReference.cost(x, w, starts: dp.starts), dp.cost))
+        // Each search on its own: the layered programme always, the Lagrangian one unless it
+        // gives up (k on a straight part of the hull).
+        let layered = OptimalKMeans1D.solve(values: x, weights: w, k: k, method: .layers(tableLimit: .max))
+        #expect(ScalarReference.close(layered.cost, expected), "trial \(trial) k \(k) layers")
+        let lagrangian = OptimalKMeans1D.solve(values: x, weights: w, k: k, method: .lagrangian)
+        #expect(lagrangian.starts.isEmpty || ScalarReference.close(lagrangian.cost, expected),
+                "trial \(trial) k \(k) lagrangian: \(lagrangian.cost) vs \(expected)")
         for (c, start) in dp.starts.enumerated() {
           let end = c + 1 < dp.starts.count ? dp.starts[c + 1] : x.count
           let mean = (start..<end).reduce(0.0) { $0 + w[$1] * x[$1] }

@@ -11,8 +11,11 @@ final class LayerWorkspace {
   let costs: SegmentCosts
   private var prev: UnsafeMutablePointer<Double>
   private var cur: UnsafeMutablePointer<Double>
-  private let arg: UnsafeMutablePointer<Int32>
-  private let minima: RowMinima
+  private var arg: UnsafeMutablePointer<Int32>
+  /// `arg` of the previous layer: a lower bound on this layer's (see `LayerMinima`).
+  private var previousArg: UnsafeMutablePointer<Int32>
+  /// The prefix sums as separate arrays (`Σw`, `Σw·x`, `Σw·x²`) for `LayerMinima`'s scans.
+  private let sums: UnsafeMutablePointer<Double>
   /// Start of the middle run, per end `j`, for the linear-space recursion (allocated lazily).
   private var middlePrev: UnsafeMutablePointer<Int32>?
   private var middleCur: UnsafeMutablePointer<Int32>?
@@ -24,13 +27,21 @@ final class LayerWorkspace {
     prev = .allocate(capacity: n + 1)
     cur = .allocate(capacity: n + 1)
     arg = .allocate(capacity: n + 1)
-    minima = RowMinima(rows: n + 1, columns: n + 1)
+    previousArg = .allocate(capacity: n + 1)
+    sums = .allocate(capacity: 3 * (n + 1))
+    for t in 0...n {
+      sums[t] = costs.prefix[t].w
+      sums[n + 1 + t] = costs.prefix[t].s1
+      sums[2 * (n + 1) + t] = costs.prefix[t].s2
+    }
   }
 
   deinit {
     prev.deallocate()
     cur.deallocate()
     arg.deallocate()
+    previousArg.deallocate()
+    sums.deallocate()
     middlePrev?.deallocate()
     middleCur?.deallocate()
   }
@@ -60,16 +71,14 @@ final class LayerWorkspace {
       cur[j] = costs.cost(a, j)
       arg[j] = Int32(a)
     }
+    let stride = costs.count + 1
     for m in 2...clusters {
       swap(&prev, &cur)
+      swap(&previousArg, &arg)
       let rows = (a + m)...(a + m + slack)
-      let firstCol = a + m - 1
-      // Every row of a layer has as many candidate columns as there are rows.
-      let matrix = LayerMatrix(prefix: costs.prefix, previous: prev, firstRow: rows.lowerBound,
-                               firstColumn: firstCol)
-      minima.compute(matrix, rows: rows.count, columns: rows.count,
-                     value: cur + rows.lowerBound, column: arg + rows.lowerBound)
-      for j in rows { arg[j] &+= Int32(truncatingIfNeeded: firstCol) }
+      LayerMinima(w: sums, s1: sums + stride, s2: sums + 2 * stride, previous: prev,
+                  previousArgument: previousArg, value: cur, argument: arg)
+        .compute(firstRow: rows.lowerBound, lastRow: rows.upperBound, firstColumn: a + m - 1)
       afterLayer(m, rows)
     }
   }
@@ -113,31 +122,5 @@ final class LayerWorkspace {
       }
     }
     return Int(carried[b])
-  }
-}
-
-/// `D[m−1][i] + cost(i, j)` on rows `j = firstRow + r` and columns `i = firstColumn + c`, or +∞
-/// where the last run would be empty (`i >= j`).
-private struct LayerMatrix: TotallyMonotoneMatrix {
-  let prefix: UnsafeMutablePointer<SegmentCosts.Prefix>
-  let previous: UnsafeMutablePointer<Double>
-  let firstRow: Int
-  let firstColumn: Int
-
-  struct Row {
-    let sums: SegmentCosts.Prefix
-    let j: Int
-  }
-
-  @inline(__always)
-  func row(_ r: Int) -> Row {
-    let j = firstRow &+ r
-    return Row(sums: prefix[j], j: j)
-  }
-
-  @inline(__always)
-  func entry(_ row: Row, _ c: Int) -> Double {
-    let i = firstColumn &+ c
-    return i < row.j ? previous[i] + SegmentCosts.cost(from: prefix[i], to: row.sums) : .infinity
   }
 }
