@@ -80,6 +80,37 @@ struct FloatConversionTests {
     #expect(mismatches == 0)
   }
 
+  @Test("HalfFloat.round equals Float(Float16(x)) around every fp16 value, its midpoints, and on random bits")
+  func halfFloatRoundMatchesRuntime() throws {
+    var probes: [Float] = [0, -0, .infinity, -.infinity, 65504, 65519.99, 65520, .greatestFiniteMagnitude]
+    for pattern in UInt16.min...UInt16.max {
+      let h = Float(Float16(bitPattern: pattern))
+      guard h.isFinite else { continue }
+      let next = Float(Float16(bitPattern: pattern).nextUp)
+      let midpoint = next.isFinite ? (h + next) / 2 : 65520  // exact: one more bit than fp16
+      for centre in [h, midpoint] {
+        var down = centre
+        var up = centre
+        probes.append(centre)
+        for _ in 0..<3 {
+          down = down.nextDown
+          up = up.nextUp
+          probes.append(contentsOf: [down, up])
+        }
+      }
+    }
+    let rng = try GSLRandom(generator: "mt19937", seed: 16)
+    for _ in 0..<1_000_000 { probes.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.nextRaw()))) }
+    var mismatches: [Float] = []
+    for x in probes where !x.isNaN {
+      let expected = Float(Float16(x))
+      let got = HalfFloat.round(x)
+      if got.bitPattern != expected.bitPattern && mismatches.count < 5 { mismatches.append(x) }
+    }
+    #expect(mismatches.isEmpty, "\(mismatches.map { String($0.bitPattern, radix: 16) })")
+    #expect(HalfFloat.round(.nan).isNaN)
+  }
+
   static let bfloat16Cases: [(UInt32, UInt16)] = [
     (0x3F80_0000, 0x3F80),  // 1.0
     (0x3F80_8000, 0x3F80),                  // tie, even neighbour 0x3F80

@@ -139,6 +139,29 @@ struct ScalarKMeansTests {
     }
   }
 
+  @Test("fast-mode rounding equals the spec's recipe written with the runtime's Float16, bit for bit",
+        arguments: [1, 2, 4])
+  func fastRoundingMatchesRecipe(decimals: Int) throws {
+    let rounding = ScalarKMeans.FastRounding(precision: decimals)
+    let rng = try GSLRandom(generator: "mt19937", seed: UInt64(decimals))
+    var probes: [Float] = [0, -0, 0.00005, -0.00005, 0.00015, -0.00025, 2.5e-5, 65504, -65519, 70000]
+    for t in 0..<200_000 {
+      // Weight-like magnitudes, grid ties (k + 0.5)/10^p, and raw bit patterns.
+      switch t % 3 {
+      case 0: probes.append(Float(rng.laplace(scale: 0.05)))
+      case 1: probes.append((Float(rng.nextInt(below: 20_001)) - 10_000 + 0.5) / rounding.scale)
+      default: probes.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.nextRaw()) & 0xBFFF_FFFF))
+      }
+    }
+    var mismatches: [Float] = []
+    for x in probes where x.isFinite {
+      let got = rounding.rounded(x)
+      let expected = ScalarReference.fastPoint(x, decimals: decimals)
+      if got.bitPattern != expected.bitPattern && mismatches.count < 5 { mismatches.append(x) }
+    }
+    #expect(mismatches.isEmpty, "\(mismatches)")
+  }
+
   @Test("fast mode: fp16 cast and 4-decimal rounding merge two values, so the LUT changes")
   func fastModeMergesValues() {
     // fp16 spacing on [1/16, 1/8) is 2^-14 ≈ 6.1e-5:

@@ -19,18 +19,22 @@ extension ScalarKMeans {
 
     /// fp16 cast of `x` (round to nearest even), back in `Float`; infinite beyond fp16's range.
     @inline(__always)
-    func half(_ x: Float) -> Float { Float(Float16(x)) }
+    func half(_ x: Float) -> Float { HalfFloat.round(x) }
 
     /// The grid index of an fp16 value `h` (an integer-valued `Float`; may be non-finite).
     @inline(__always)
     func grid(_ h: Float) -> Float {
-      (precision >= 0 ? h * scale : h / scale).rounded(.toNearestOrEven)
+      let v = precision >= 0 ? h * scale : h / scale
+      // `nearbyint` without the libm call: below 2^22 adding and removing 1.5·2^23 leaves the
+      // nearest integer (ties to even, the default rounding mode); the sign keeps −0.
+      guard abs(v) < 0x1p22 else { return v.rounded(.toNearestOrEven) }
+      return Float(signOf: v, magnitudeOf: (v + 0x1.8p23) - 0x1.8p23)
     }
 
     /// The rounded value of grid point `g` whose fp16 value was `h`.
     @inline(__always)
     func value(grid g: Float, half h: Float) -> Float {
-      let r = Float(Float16(precision >= 0 ? g / scale : g * scale))
+      let r = HalfFloat.round(precision >= 0 ? g / scale : g * scale)
       return r.isFinite ? r : h
     }
 

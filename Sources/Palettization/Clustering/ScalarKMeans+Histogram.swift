@@ -46,7 +46,7 @@ extension ScalarKMeans {
     var pointWeights: [Double] = []
     for b in 0..<range where binPoint[b] != 0 {
       let g = Float(Int(lowest) + b)
-      let r = Float(Float16(rounding.precision >= 0 ? g / rounding.scale : g * rounding.scale))
+      let r = rounding.value(grid: g, half: .infinity)
       guard r.isFinite else { return nil }
       let weight = weights == nil ? Double(binPoint[b]) : binWeight[b]
       if let last = points.last, last == r {
