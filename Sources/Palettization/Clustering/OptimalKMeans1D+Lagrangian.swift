@@ -1,3 +1,5 @@
+import Foundation
+
 /// Exact optimal 1-D k-means with a cost independent of `k`, by Lagrangian relaxation of the
 /// number of runs.
 ///
@@ -10,17 +12,18 @@
 /// solved online with a queue of candidate starts, each the best from some end on, and a binary
 /// search for where a new start overtakes the last one (Galil & Park 1992): O(n log n) entries.
 ///
-/// `λ` is found on the lower convex hull of the points `(c, f(c))`: start from `c = 1` and
-/// `c = n`, penalise by the slope between the two points that bracket `k`, and each solve gives a
+/// `λ` is found on the lower convex hull of the points `(c, f(c))`: a few guessed penalties
+/// bracket `k` between hull vertices, then the slope between the two bracketing points gives a
 /// hull vertex between them (or `k` itself). When `k` lies on a straight part of the hull (no
 /// vertex at `k`, e.g. equally spaced, equally weighted points) or rounding stops the progress,
 /// `optimalStarts` returns `nil` and the caller runs the layered programme.
 ///
-/// Measured (release, one core, MiniLM's 8-bit fast-mode blocks of 16 rows, n ≈ 2,300 distinct
-/// values, k = 256): see `SegmentCosts.optimalStarts` for the figures that set where it is used.
+/// See `SegmentCosts.optimalStarts` for the measurements that set where it is used.
 final class LagrangianSearch {
   let costs: SegmentCosts
   let clusters: Int
+  /// `∫ p^{1/3}` of the points' distribution, estimated (see `densityIntegral(costs:value:)`).
+  let densityIntegral: Double
   /// Most penalised solves before giving up.
   let iterationLimit: Int
   /// `E[j]`, the penalised optimum of points `0..<j`.
@@ -34,10 +37,11 @@ final class LagrangianSearch {
   private let queueFrom: UnsafeMutablePointer<Int32>
 
   /// - Precondition: `2 <= clusters < costs.count < Int32.max`.
-  init(costs: SegmentCosts, clusters: Int, iterationLimit: Int = 64) {
+  init(costs: SegmentCosts, value: (Int) -> Double, clusters: Int, iterationLimit: Int = 64) {
     let n = costs.count
     precondition(2 <= clusters && clusters < n && n < Int(Int32.max))
     self.costs = costs
+    densityIntegral = Self.densityIntegral(costs: costs, value: value)
     self.clusters = clusters
     self.iterationLimit = iterationLimit
     penalised = .allocate(capacity: n + 1)
@@ -64,16 +68,20 @@ final class LagrangianSearch {
     // Hull points bracketing k: (runs, cost); the ends are the trivial partitions.
     var left = (runs: 1, cost: costs.cost(0, n))
     var right = (runs: n, cost: 0.0)
-    // Penalties are guessed from the high-resolution quantization model `f(c) ≈ A/c² + B`
-    // (slope `2A/c³`): `A` from the last solve until both sides of k have one, then fitted to
-    // the bracket. Any penalty gives a true hull point, so a guess only costs solves; one that
-    // lands outside the bracket (the ends count: they are hull points too) is followed by the
-    // slope between the bracketing points, which must give a vertex strictly inside, else k
-    // lies on a straight part of the hull.
-    // MiniLM's 16-row fast-mode blocks: about 3 solves at k = 16, 6 at k = 256 (secant alone:
-    // 6 and 10).
-    var lambda = 2 * left.cost / (k * k * k)
+    // Any penalty gives a true hull point, so guesses only cost solves. The first comes from
+    // the high-resolution (Panter & Dite) estimate f(c) ≈ W·(∫p^{1/3})³/(12c²) for total weight
+    // W, slope 2f(c)/c; until both sides of k hold a solve, the next re-fits f(c) ≈ A/c² to the
+    // last one. Once bracketed (or after 8 guesses that did not move the count), the slope
+    // between the bracketing points must give a vertex strictly inside the bracket, or k itself;
+    // anything else means k lies on a straight part of the hull.
+    // MiniLM's 16-row fast-mode blocks: 2.3 solves on average at k = 16, 3.8 at k = 64, 6.7 at
+    // k = 256 (from the bracket of the trivial partitions by slopes alone: 6, –, 10).
+    let totalWeight = costs.prefix[n].w
+    let integral = densityIntegral
+    var lambda = totalWeight * integral * integral * integral / (6 * k * k * k)
+    if !(lambda > 0 && lambda.isFinite) { lambda = 2 * left.cost / (k * k * k) }
     var secant = false
+    var misses = 0
     for _ in 0..<iterationLimit {
       guard lambda.isFinite, lambda >= 0 else { return nil }
       solve(penalty: lambda)
@@ -86,25 +94,42 @@ final class LagrangianSearch {
       } else if found < right.runs && found > clusters {
         right = (found, cost)
       } else {
+        if secant { return nil }
         inside = false
+        misses += 1
       }
-      if secant && !inside { return nil }
-      secant = !inside
       let bracketed = left.runs > 1 && right.runs < n
+      secant = bracketed || misses >= 8
       if secant {
         lambda = (left.cost - right.cost) / Double(right.runs - left.runs)
-      } else if bracketed {
-        let l = Double(left.runs)
-        let r = Double(right.runs)
-        let a = (left.cost - right.cost) / (1 / (l * l) - 1 / (r * r))
-        lambda = 2 * a / (k * k * k)
       } else {
-        // Move at least a factor 2, so that a guess too timid to move still makes progress.
+        // Move the right way by at least 2%, 20% after a guess that did not move the count.
         let guess = 2 * cost * Double(found) * Double(found) / (k * k * k)
-        lambda = found < clusters ? min(guess, lambda / 2) : max(guess, lambda * 2)
+        let step = misses == 0 ? 1.02 : 1.25
+        lambda = found < clusters ? min(guess, lambda / step) : max(guess, lambda * step)
       }
     }
     return nil
+  }
+
+  /// `∫ p^{1/3} dx` of the points' distribution from 32 runs of equal weight: a run of weight
+  /// share `1/B` and width `L` has density `1/(B·L)`, so contributes `B^{−1/3}·L^{2/3}`.
+  /// - Complexity: O(n).
+  static func densityIntegral(costs: SegmentCosts, value: (Int) -> Double) -> Double {
+    let n = costs.count
+    let groups = min(32, max(1, n / 8))
+    let total = costs.prefix[n].w
+    var sum = 0.0
+    var start = 0
+    for g in 1...groups {
+      let target = total * Double(g) / Double(groups)
+      var end = start
+      while end < n - 1 && costs.prefix[end + 1].w < target { end += 1 }
+      let width = value(end) - value(start)
+      sum += Foundation.pow(width, 2.0 / 3.0)
+      start = min(end + 1, n - 1)
+    }
+    return sum / Foundation.cbrt(Double(groups))
   }
 
   /// The run starts of the last solve's optimum, by its arguments from `n` back.

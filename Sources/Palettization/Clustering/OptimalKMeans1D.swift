@@ -117,7 +117,7 @@ public enum OptimalKMeans1D {
       if clusters == 1 || clusters == n {
         starts = Array(0..<clusters)
       } else {
-        starts = LagrangianSearch(costs: costs, clusters: clusters).optimalStarts() ?? []
+        starts = LagrangianSearch(costs: costs, value: { values[$0] }, clusters: clusters).optimalStarts() ?? []
       }
     }
     guard !starts.isEmpty else { return ([], [], .nan) }
@@ -235,7 +235,7 @@ final class SegmentCosts {
     {
       return starts
     }
-    if let starts = LagrangianSearch(costs: self, clusters: clusters).optimalStarts() {
+    if let starts = LagrangianSearch(costs: self, value: value, clusters: clusters).optimalStarts() {
       return starts
     }
     return optimalStartsByLayers(clusters: clusters, tableLimit: OptimalKMeans1D.defaultTableLimit)
