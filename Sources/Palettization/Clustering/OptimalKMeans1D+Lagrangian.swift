@@ -9,8 +9,9 @@ import Foundation
 /// optimum of the unconstrained problem `min over partitions of Σ (cost(run) + λ)` that happens
 /// to have exactly `k` runs is an optimal `k`-partition. The unconstrained problem is the 1-D
 /// programme `E[j] = min_{i<j} E[i] + cost(i, j) + λ`, whose argmin moves right with `j`; it is
-/// solved online with a queue of candidate starts, each the best from some end on, and a binary
-/// search for where a new start overtakes the last one (Galil & Park 1992): O(n log n) entries.
+/// solved online with a queue of candidate starts, each the best from some end on, and a
+/// galloping search for where a new start overtakes the last one (Galil & Park 1992):
+/// O(n log n) entries.
 ///
 /// `λ` is found on the lower convex hull of the points `(c, f(c))`: a few guessed penalties
 /// bracket `k` between hull vertices, then the slope between the two bracketing points gives a
@@ -182,10 +183,23 @@ final class LagrangianSearch {
         tail += 1
         continue
       }
-      // First end where j beats the last entry (which wins at its own first end).
+      // First end where j beats the last entry (which wins at its own first end): galloping,
+      // then binary search. The crossing is usually within two positions (MiniLM's blocks at
+      // k = 16: log₂ of the distance 1.05 on average against 9.2 for the range), so this takes
+      // about 3 comparisons where a plain binary search over the range takes 10.
       let back = Int(queueStart[tail - 1])
-      var low = max(Int(queueFrom[tail - 1]), j + 1) + 1
+      let start = max(Int(queueFrom[tail - 1]), j + 1)
+      var low = start + 1
       var high = n + 1
+      var reach = 1
+      while start + reach <= n {
+        if candidate(j, start + reach) < candidate(back, start + reach) {
+          high = start + reach
+          break
+        }
+        low = start + reach + 1
+        reach *= 2
+      }
       while low < high {
         let middle = (low + high) >> 1
         if candidate(j, middle) < candidate(back, middle) { high = middle } else { low = middle + 1 }
