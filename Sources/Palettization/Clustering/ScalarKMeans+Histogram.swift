@@ -11,19 +11,22 @@ extension ScalarKMeans {
     rounding: FastRounding
   ) -> ScalarClustering? {
     let n = values.count
-    var grid = [Int32](repeating: 0, count: n)
     var lowest = Int32.max
     var highest = Int32.min
-    let onGrid = grid.withUnsafeMutableBufferPointer { grid -> Bool in
+    var onGrid = true
+    let grid = [Int32](unsafeUninitializedCapacity: n) { grid, initialized in
       for t in 0..<n {
         let g = rounding.grid(rounding.half(values[t]))
-        guard abs(g) < 0x1p30 else { return false }  // also false for ±∞ and NaN
+        guard abs(g) < 0x1p30 else {  // also false for ±∞ and NaN
+          onGrid = false
+          break
+        }
         let index = Int32(g)
         grid[t] = index
         lowest = min(lowest, index)
         highest = max(highest, index)
       }
-      return true
+      initialized = onGrid ? n : 0
     }
     guard onGrid else { return nil }
     let range = Int(highest) - Int(lowest) + 1
@@ -34,7 +37,7 @@ extension ScalarKMeans {
     var binWeight = [Double](repeating: 0, count: weights == nil ? 0 : range)
     grid.withUnsafeBufferPointer { grid in
       binPoint.withUnsafeMutableBufferPointer { binPoint in
-        for t in 0..<n { binPoint[Int(grid[t] - lowest)] += 1 }
+        for t in 0..<n { binPoint[Int(grid[t] &- lowest)] &+= 1 }
       }
       if let weights {
         binWeight.withUnsafeMutableBufferPointer { binWeight in
@@ -44,6 +47,8 @@ extension ScalarKMeans {
     }
     var points: [Float] = []
     var pointWeights: [Double] = []
+    points.reserveCapacity(min(n, range))
+    pointWeights.reserveCapacity(min(n, range))
     for b in 0..<range where binPoint[b] != 0 {
       let g = Float(Int(lowest) + b)
       let r = rounding.value(grid: g, half: .infinity)
@@ -60,11 +65,11 @@ extension ScalarKMeans {
 
     let clusters = PointClusters(points: points, weights: pointWeights, k: k)
     let pointCluster = points.map { UInt8(truncatingIfNeeded: clusters.index(of: $0)) }
+    // Cluster per grid point (empty ones point at point 0, never read), then one load per value.
+    let binCluster = binPoint.map { pointCluster[Int($0)] }
     let assignment = grid.withUnsafeBufferPointer { grid in
-      binPoint.withUnsafeBufferPointer { binPoint in
-        pointCluster.withUnsafeBufferPointer { pointCluster in
-          grid.map { pointCluster[Int(binPoint[Int($0 - lowest)])] }
-        }
+      binCluster.withUnsafeBufferPointer { binCluster in
+        grid.map { binCluster[Int($0 &- lowest)] }
       }
     }
     return clusters.clustering(assignment: assignment)
