@@ -134,6 +134,39 @@ struct OptimalKMeans1DTests {
     }
   }
 
+  @Test("the Lagrangian search's queue gives the same partition when its buffer must move and grow")
+  func lagrangianQueueGrowth() throws {
+    let (x, w) = try Self.data(.weightedLaplace, count: 3000, seed: 12)
+    x.withUnsafeBufferPointer { xs in
+      w.withUnsafeBufferPointer { ws in
+        let costs = SegmentCosts(values: xs, weights: ws)
+        for k in [2, 16, 200] {
+          let roomy = LagrangianSearch(costs: costs, value: { xs[$0] }, clusters: k).optimalStarts()
+          let cramped = LagrangianSearch(costs: costs, value: { xs[$0] }, clusters: k, queueCapacity: 1)
+            .optimalStarts()
+          #expect(roomy != nil && roomy == cramped, "k \(k)")
+          let full = OptimalKMeans1D.solve(values: x, weights: w, k: k, method: .layers(tableLimit: .max))
+          #expect(ScalarReference.close(costs.partitionCost(cramped ?? []), full.cost, relative: 1e-12))
+        }
+      }
+    }
+  }
+
+  @Test("a first penalty from a coarse version of the problem gives the same optimum", arguments: [4, 16, 40])
+  func lagrangianCoarsening(k: Int) throws {
+    let (x, w) = try Self.data(.laplace, count: 4000, seed: 21)
+    x.withUnsafeBufferPointer { xs in
+      w.withUnsafeBufferPointer { ws in
+        let costs = SegmentCosts(values: xs, weights: ws)
+        let direct = LagrangianSearch(costs: costs, value: { xs[$0] }, clusters: k).optimalStarts()
+        let viaCoarse = LagrangianSearch(costs: costs, value: { xs[$0] }, clusters: k,
+                                         coarseningThreshold: 1000, coarseCount: 400).optimalStarts()
+        let full = OptimalKMeans1D.solve(values: x, weights: w, k: k, method: .layers(tableLimit: .max))
+        #expect(direct == full.starts && viaCoarse == full.starts, "k \(k)")
+      }
+    }
+  }
+
   @Test("the Lagrangian search gives up where k is no hull vertex; the automatic path still finds the optimum")
   func lagrangianCollinear() {
     // 0, 1, 2, 3 with equal weights: f(2) = 1, f(3) = 0.5, f(4) = 0 lie on one line, so no

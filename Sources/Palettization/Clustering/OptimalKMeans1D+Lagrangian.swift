@@ -31,41 +31,66 @@ final class LagrangianSearch {
   private let penalised: UnsafeMutablePointer<Double>
   /// The smallest optimal start of the last run ending at `j`.
   private let argument: UnsafeMutablePointer<Int32>
-  /// Runs in that optimum of `0..<j`.
-  private let runs: UnsafeMutablePointer<Int32>
-  /// The candidate queue: starts, and the first end from which each is the best.
-  private let queueStart: UnsafeMutablePointer<Int32>
-  private let queueFrom: UnsafeMutablePointer<Int32>
+  /// The candidate queue: starts, and the first end from which each is the best. Entries
+  /// leave at the front as `j` passes them, so the live part is short (MiniLM's blocks: about
+  /// 70 entries); it is moved back to the buffer's start when it reaches the end, and the
+  /// buffer grows only when the live part fills it — not `2·n` entries touched per solve.
+  private var queueStart: UnsafeMutablePointer<Int32>
+  private var queueFrom: UnsafeMutablePointer<Int32>
+  private var queueCapacity: Int
 
   /// - Precondition: `2 <= clusters < costs.count < Int32.max`.
-  init(costs: SegmentCosts, value: (Int) -> Double, clusters: Int, iterationLimit: Int = 64) {
+  /// - Parameter queueCapacity: the queue buffer's first size (tests use tiny ones to exercise
+  ///   the moves and growth).
+  init(costs: SegmentCosts, value: (Int) -> Double, clusters: Int, iterationLimit: Int = 64,
+       queueCapacity: Int = 1024, coarseningThreshold: Int = 1 << 22, coarseCount: Int = 1 << 20) {
     let n = costs.count
     precondition(2 <= clusters && clusters < n && n < Int(Int32.max))
     self.costs = costs
     densityIntegral = Self.densityIntegral(costs: costs, value: value, groups: max(32, 4 * clusters))
     self.clusters = clusters
     self.iterationLimit = iterationLimit
+    self.coarseningThreshold = coarseningThreshold
+    self.coarseCount = coarseCount
     penalised = .allocate(capacity: n + 1)
     argument = .allocate(capacity: n + 1)
-    runs = .allocate(capacity: n + 1)
-    queueStart = .allocate(capacity: n + 1)
-    queueFrom = .allocate(capacity: n + 1)
+    precondition(queueCapacity >= 1)
+    self.queueCapacity = queueCapacity
+    queueStart = .allocate(capacity: queueCapacity)
+    queueFrom = .allocate(capacity: queueCapacity)
   }
 
   deinit {
     penalised.deallocate()
     argument.deallocate()
-    runs.deallocate()
     queueStart.deallocate()
     queueFrom.deallocate()
   }
 
+  /// The penalty whose solve gave `clusters` runs (set when `optimalStarts` succeeds).
+  private(set) var penalty = Double.nan
+
+  /// Problems of at least `coarseningThreshold` points first search the penalty on a coarse
+  /// version (`coarseCount` points, each a run of consecutive points merged into its weighted
+  /// mean), whose hull is nearly the same, so the full-size problem starts from a penalty that
+  /// usually gives `k` at once. Measured (4096² Laplace, 15.4M distinct values, k = 256): 3
+  /// coarse solves then 1 full one, 4.5 s in all, against 4 full solves and 7.1–7.8 s; with
+  /// 131k coarse points the coarse hull was too far off (the full search still took 4 solves).
+  let coarseningThreshold: Int
+  let coarseCount: Int
+
   /// Start indices of an optimal partition into `clusters` runs, or `nil` when the hull search
   /// does not reach `clusters` (the caller then runs the layered programme).
-  /// - Complexity: O(n log n) per penalised solve; on MiniLM's blocks about ten solves.
-  func optimalStarts() -> [Int]? {
+  /// - Parameter firstPenalty: the first penalty to try (default: estimated, see below).
+  /// - Complexity: O(n log n) per penalised solve; on MiniLM's blocks 1.6 to 5 solves.
+  func optimalStarts(firstPenalty: Double? = nil) -> [Int]? {
     let n = costs.count
     let k = Double(clusters)
+    if firstPenalty == nil && n >= coarseningThreshold && clusters * 8 <= coarseCount,
+       let guess = coarsePenalty()
+    {
+      return optimalStarts(firstPenalty: guess)
+    }
     // Hull points bracketing k: (runs, cost); the ends are the trivial partitions.
     var left = (runs: 1, cost: costs.cost(0, n))
     var right = (runs: n, cost: 0.0)
@@ -83,15 +108,18 @@ final class LagrangianSearch {
     // on MiniLM's blocks, the first solve then lands on k itself for k = 16 in over half the
     // blocks (1.6 solves on average against 2.2 without it; 5.0 against 6.1 at k = 256, 4.0
     // against 3.1 at k = 64).
-    var lambda = 0.85 * totalWeight * integral * integral * integral / (6 * k * k * k)
+    var lambda = firstPenalty ?? 0.85 * totalWeight * integral * integral * integral / (6 * k * k * k)
     if !(lambda > 0 && lambda.isFinite) { lambda = 2 * left.cost / (k * k * k) }
     var secant = false
     var misses = 0
     for _ in 0..<iterationLimit {
       guard lambda.isFinite, lambda >= 0 else { return nil }
       solve(penalty: lambda)
-      let found = Int(runs[n])
-      if found == clusters { return starts() }
+      let found = runCount()
+      if found == clusters {
+        penalty = lambda
+        return starts()
+      }
       let cost = penalised[n] - lambda * Double(found)
       var inside = true
       if found > left.runs && found < clusters {
@@ -141,6 +169,65 @@ final class LagrangianSearch {
     return sum
   }
 
+  /// The penalty that gives `clusters` runs on the coarse version of the problem (`nil` if
+  /// that search gives up).
+  private func coarsePenalty() -> Double? {
+    let n = costs.count
+    let group = (n + coarseCount - 1) / coarseCount
+    var values: [Double] = []
+    var weights: [Double] = []
+    values.reserveCapacity(n / group + 1)
+    weights.reserveCapacity(n / group + 1)
+    var start = 0
+    while start < n {
+      let end = min(start + group, n)
+      // Means of consecutive runs of sorted distinct points are strictly increasing.
+      values.append(costs.mean(start, end))
+      weights.append(costs.prefix[end].w - costs.prefix[start].w)
+      start = end
+    }
+    return values.withUnsafeBufferPointer { coarseValues in
+      weights.withUnsafeBufferPointer { coarseWeights in
+        let coarse = SegmentCosts(values: coarseValues, weights: coarseWeights)
+        let search = LagrangianSearch(costs: coarse, value: { coarseValues[$0] }, clusters: clusters)
+        return search.optimalStarts(firstPenalty: nil) == nil ? nil : search.penalty
+      }
+    }
+  }
+
+  /// The number of runs of the last solve's optimum (its arguments followed from `n` back).
+  private func runCount() -> Int {
+    var count = 0
+    var end = costs.count
+    while end > 0 {
+      end = Int(argument[end])
+      count += 1
+    }
+    return count
+  }
+
+  /// Frees the slot at `tail`: moves the live entries `head..<tail` to the buffer's start, and
+  /// doubles the buffer if they fill it.
+  private func makeRoom(head: inout Int, tail: inout Int) {
+    if head > 0 {
+      queueStart.update(from: queueStart + head, count: tail - head)
+      queueFrom.update(from: queueFrom + head, count: tail - head)
+      tail -= head
+      head = 0
+    }
+    guard tail == queueCapacity else { return }
+    let capacity = 2 * queueCapacity
+    let start = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+    let from = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+    start.update(from: queueStart, count: tail)
+    from.update(from: queueFrom, count: tail)
+    queueStart.deallocate()
+    queueFrom.deallocate()
+    queueStart = start
+    queueFrom = from
+    queueCapacity = capacity
+  }
+
   /// The run starts of the last solve's optimum, by its arguments from `n` back.
   private func starts() -> [Int] {
     var reversed: [Int] = []
@@ -152,7 +239,7 @@ final class LagrangianSearch {
     return reversed.reversed()
   }
 
-  /// Fills `penalised`, `argument` and `runs` for `E[j] = min_{i<j} E[i] + cost(i, j) + λ`.
+  /// Fills `penalised` and `argument` for `E[j] = min_{i<j} E[i] + cost(i, j) + λ`.
   ///
   /// Queue entry `q` holds a start that is the best of the queue for ends from
   /// `queueFrom[q]` up to the next entry's; a newer start replaces older ones only where it is
@@ -167,27 +254,31 @@ final class LagrangianSearch {
       penalised[i] + SegmentCosts.cost(from: prefix[i], to: prefix[e])
     }
     penalised[0] = 0
-    runs[0] = 0
+    // Local copies: the loop reads no class properties (makeRoom may replace the buffers).
+    var (qs, qf, capacity) = (queueStart, queueFrom, queueCapacity)
     var head = 0
     var tail = 1
-    queueStart[0] = 0
-    queueFrom[0] = 1
+    qs[0] = 0
+    qf[0] = 1
     for j in 1...n {
-      while head + 1 < tail && Int(queueFrom[head + 1]) <= j { head += 1 }
-      let i = Int(queueStart[head])
+      while head + 1 < tail && Int(qf[head + 1]) <= j { head += 1 }
+      let i = Int(qs[head])
       penalised[j] = candidate(i, j) + lambda
       argument[j] = Int32(truncatingIfNeeded: i)
-      runs[j] = runs[i] + 1
       guard j < n else { break }
       // Start j for ends after j: drop queue entries it beats from their first end on.
       while tail > head {
-        let back = Int(queueStart[tail - 1])
-        let from = max(Int(queueFrom[tail - 1]), j + 1)
+        let back = Int(qs[tail - 1])
+        let from = max(Int(qf[tail - 1]), j + 1)
         if candidate(j, from) < candidate(back, from) { tail -= 1 } else { break }
       }
       if tail == head {
-        queueStart[tail] = Int32(truncatingIfNeeded: j)
-        queueFrom[tail] = Int32(truncatingIfNeeded: j + 1)
+        if tail == capacity {
+          makeRoom(head: &head, tail: &tail)
+          (qs, qf, capacity) = (queueStart, queueFrom, queueCapacity)
+        }
+        qs[tail] = Int32(truncatingIfNeeded: j)
+        qf[tail] = Int32(truncatingIfNeeded: j + 1)
         tail += 1
         continue
       }
@@ -195,8 +286,8 @@ final class LagrangianSearch {
       // then binary search. The crossing is usually within two positions (MiniLM's blocks at
       // k = 16: log₂ of the distance 1.05 on average against 9.2 for the range), so this takes
       // about 3 comparisons where a plain binary search over the range takes 10.
-      let back = Int(queueStart[tail - 1])
-      let start = max(Int(queueFrom[tail - 1]), j + 1)
+      let back = Int(qs[tail - 1])
+      let start = max(Int(qf[tail - 1]), j + 1)
       var low = start + 1
       var high = n + 1
       var reach = 1
@@ -213,8 +304,12 @@ final class LagrangianSearch {
         if candidate(j, middle) < candidate(back, middle) { high = middle } else { low = middle + 1 }
       }
       if low <= n {
-        queueStart[tail] = Int32(truncatingIfNeeded: j)
-        queueFrom[tail] = Int32(truncatingIfNeeded: low)
+        if tail == capacity {
+          makeRoom(head: &head, tail: &tail)
+          (qs, qf, capacity) = (queueStart, queueFrom, queueCapacity)
+        }
+        qs[tail] = Int32(truncatingIfNeeded: j)
+        qf[tail] = Int32(truncatingIfNeeded: low)
         tail += 1
       }
     }
