@@ -167,6 +167,27 @@ struct OptimalKMeans1DTests {
     }
   }
 
+  @Test("values a few ulps apart and weights over 30 orders of magnitude: k runs, cost of the full programme",
+        arguments: [2, 5, 17])
+  func nearlyDegenerateInputs(k: Int) {
+    // Prefix sums cancel to 0 on the first; the second has a point with negligible weight.
+    var tight: [Double] = [1]
+    for _ in 1..<60 { tight.append(tight[tight.count - 1].nextUp) }
+    let wide: [Double] = (0..<60).map { Double($0) * 0.01 }
+    let cases: [(x: [Double], w: [Double])] = [
+      (tight, [Double](repeating: 1, count: 60)),
+      (wide, (0..<60).map { $0 == 30 ? 1e-30 : 1 + Double($0 % 7) }),
+    ]
+    for (x, w) in cases {
+      let automatic = OptimalKMeans1D.solve(values: x, weights: w, k: k)
+      let full = OptimalKMeans1D.solve(values: x, weights: w, k: k, method: .layers(tableLimit: .max))
+      #expect(automatic.starts.count == k && automatic.starts.first == 0)
+      #expect(zip(automatic.starts, automatic.starts.dropFirst()).allSatisfy { $0 < $1 })
+      #expect(automatic.cost >= 0 && abs(automatic.cost - full.cost) <= 1e-9 * max(full.cost, 1e-300) + 1e-30,
+              "k \(k): \(automatic.cost) vs \(full.cost)")
+    }
+  }
+
   @Test("the Lagrangian search gives up where k is no hull vertex; the automatic path still finds the optimum")
   func lagrangianCollinear() {
     // 0, 1, 2, 3 with equal weights: f(2) = 1, f(3) = 0.5, f(4) = 0 lie on one line, so no
