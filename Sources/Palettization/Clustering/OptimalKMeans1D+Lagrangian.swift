@@ -101,7 +101,8 @@ final class LagrangianSearch {
     // between the bracketing points must give a vertex strictly inside the bracket, or k itself;
     // anything else means k lies on a straight part of the hull.
     // MiniLM's 16-row fast-mode blocks: 1.6 solves on average at k = 16, 4.0 at k = 64, 5.0 at
-    // k = 256 (from the bracket of the trivial partitions by slopes alone: 6, 6, 10).
+    // k = 256 (by slopes alone from the bracket of the trivial partitions: 6 at k = 16, 10 at
+    // k = 256).
     let totalWeight = costs.prefix[n].w
     let integral = densityIntegral
     // 0.85: the estimate runs high (Hölder, and f falls slower than 1/c² at small c); measured
