@@ -162,6 +162,21 @@ struct ScalarKMeansTests {
     #expect(mismatches.isEmpty, "\(mismatches)")
   }
 
+  @Test("the branch-free assignment of DP points equals the binary search, k up to 64, ±0 and ties at starts",
+        arguments: [2, 5, 16, 31, 32, 33, 64])
+  func pointAssignmentMatchesBinarySearch(k: Int) throws {
+    let rng = try GSLRandom(generator: "mt19937", seed: UInt64(k))
+    var values: [Float] = (0..<3000).map { _ in Float((rng.laplace(scale: 1) * 50).rounded() / 50) }
+    values += [0, -0, 0, -0]
+    let (points, weights) = ScalarReference.points(values, weights: nil)
+    let clusters = ScalarKMeans.PointClusters(points: points.map(Float.init), weights: weights, k: k)
+    let fast = values.withUnsafeBufferPointer { clusters.indicesOfPoints($0) }
+    let expected = values.map { UInt8(clusters.index(of: $0)) }
+    #expect(fast == expected)
+    // Independently: each value lies within its cluster's span.
+    #expect(zip(values, fast).allSatisfy { v, c in clusters.first[Int(c)] <= v && v <= clusters.last[Int(c)] })
+  }
+
   @Test("fast mode: fp16 cast and 4-decimal rounding merge two values, so the LUT changes")
   func fastModeMergesValues() {
     // fp16 spacing on [1/16, 1/8) is 2^-14 ≈ 6.1e-5:

@@ -6,7 +6,10 @@ extension ScalarKMeans {
   ) -> ScalarClustering {
     let (distinct, pointWeights) = distinctSorted(points, weights: weights)
     let clusters = PointClusters(points: distinct, weights: pointWeights, k: k)
-    let assignment = points.map { UInt8(truncatingIfNeeded: clusters.index(of: $0)) }
+    // Without weights every value is a DP point (zero-weight points are the only ones left out).
+    let assignment = weights == nil
+      ? clusters.indicesOfPoints(points)
+      : points.map { UInt8(truncatingIfNeeded: clusters.index(of: $0)) }
     return clusters.clustering(assignment: assignment)
   }
 
@@ -20,6 +23,9 @@ extension ScalarKMeans {
     let n = points.count
     var values: [Float] = []
     var sums: [Double] = []
+    // Room for n: growing by doubling copied and page-faulted both arrays log n times.
+    values.reserveCapacity(n)
+    sums.reserveCapacity(n)
     func collect<P>(_ keys: [UInt32], _ payload: [P], _ weight: (P) -> Double) {
       keys.withUnsafeBufferPointer { keys in
         payload.withUnsafeBufferPointer { payload in
