@@ -23,26 +23,32 @@ extension ScalarKMeans {
     let n = points.count
     var values: [Float] = []
     var sums: [Double] = []
-    // Room for n: growing by doubling copied and page-faulted both arrays log n times.
-    values.reserveCapacity(n)
-    sums.reserveCapacity(n)
+    // Written in place (no `append`: its checks were most of this pass's time).
     func collect<P>(_ keys: [UInt32], _ payload: [P], _ weight: (P) -> Double) {
-      keys.withUnsafeBufferPointer { keys in
-        payload.withUnsafeBufferPointer { payload in
-          var t = 0
-          while t < n {
-            let key = keys[t]
-            var sum = 0.0
-            var end = t
-            while end < n && keys[end] == key {
-              sum += weight(payload[end])
-              end += 1
+      var distinct = 0
+      values = [Float](unsafeUninitializedCapacity: n) { valuesOut, valuesCount in
+        sums = [Double](unsafeUninitializedCapacity: n) { sumsOut, sumsCount in
+          keys.withUnsafeBufferPointer { keys in
+            payload.withUnsafeBufferPointer { payload in
+              var t = 0
+              while t < n {
+                let key = keys[t]
+                var sum = weight(payload[t])
+                var end = t + 1
+                while end < n && keys[end] == key {
+                  sum += weight(payload[end])
+                  end += 1
+                }
+                valuesOut[distinct] = value(ofKey: key)
+                sumsOut[distinct] = sum
+                distinct += 1
+                t = end
+              }
             }
-            values.append(value(ofKey: key))
-            sums.append(sum)
-            t = end
           }
+          sumsCount = distinct
         }
+        valuesCount = distinct
       }
     }
     var keys = points.map { orderedKey($0) }
