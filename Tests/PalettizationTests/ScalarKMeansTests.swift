@@ -177,6 +177,33 @@ struct ScalarKMeansTests {
     #expect(zip(values, fast).allSatisfy { v, c in clusters.first[Int(c)] <= v && v <= clusters.last[Int(c)] })
   }
 
+  @Test("fast mode's four-wide grid pass gives the scalar path's grid index for every value",
+        arguments: [-1, 1, 2, 4])
+  func gridIndicesMatchScalar(decimals: Int) throws {
+    let rounding = ScalarKMeans.FastRounding(precision: decimals)
+    let rng = try GSLRandom(generator: "mt19937", seed: UInt64(decimals + 10))
+    var values: [Float] = [0, -0, 3e-8, -3e-8, 0x1p-14, -0x1p-14, 6.1e-5, 0.00005, -0.00015, 2.5e-5, 65504, -65519]
+    for t in 0..<100_003 {  // not a multiple of 4: the tail takes the scalar path
+      switch t % 4 {
+      case 0: values.append(Float(rng.laplace(scale: 0.05)))
+      case 1: values.append(Float(rng.gaussian(sigma: 1e-5)))  // fp16 subnormals
+      case 2: values.append((Float(rng.nextInt(below: 20_001)) - 10_000 + 0.5) / rounding.scale)
+      default: values.append(Float(rng.laplace(scale: 300)))  // some beyond 2^22 grid points at p = 4
+      }
+    }
+    let expected = values.map { rounding.grid(rounding.half($0)) }
+    let result = values.withUnsafeBufferPointer { ScalarKMeans.gridIndices($0, rounding: rounding) }
+    #expect(result != nil)
+    if let (grid, lowest, highest) = result {
+      #expect(grid.map(Float.init) == expected)
+      #expect(lowest == grid.min() && highest == grid.max())
+    }
+    // A value beyond fp16's range makes the whole pass decline (the caller sorts instead).
+    var beyond = values
+    beyond[13] = 70_000
+    #expect(beyond.withUnsafeBufferPointer { ScalarKMeans.gridIndices($0, rounding: rounding) } == nil)
+  }
+
   @Test("fast mode: fp16 cast and 4-decimal rounding merge two values, so the LUT changes")
   func fastModeMergesValues() {
     // fp16 spacing on [1/16, 1/8) is 2^-14 ≈ 6.1e-5:
