@@ -8,8 +8,8 @@
 /// entry is one branch-light step of a straight scan, two lanes at a time, where SMAWK's REDUCE
 /// compares along a stack with a division on its critical path and a data-dependent branch.
 /// Measured (release, one core) on MiniLM's 1,320 fast-mode blocks of 16 rows (~2,300 distinct
-/// values, k = 16), the full programme: 2.66 s with SMAWK, 2.25 s by divide and conquer, 1.89 s
-/// with the lower bounds and monotone scans of `compute`.
+/// values, k = 16), the full programme: 2.66 s with SMAWK, 2.25 s by divide and conquer, 2.07 s
+/// with the lower bounds of `compute`.
 ///
 /// Both find the leftmost minimum of each row from the same entries evaluated by the same
 /// arithmetic (`SegmentCosts.cost`), so the results are bit-for-bit those of SMAWK.
@@ -31,39 +31,16 @@ struct LayerMinima {
   /// Receives the leftmost optimal start `i` of the last run ending at `j`.
   let argument: UnsafeMutablePointer<Int32>
 
-  /// Fills rows `firstRow...lastRow` from columns `firstColumn..<j` each.
-  ///
-  /// Rows scan between two lower bounds — the previous row's argmin and the previous layer's —
-  /// and `j − 1`. When those windows are short (the last of many runs is short: MiniLM's 8-bit
-  /// blocks, k = 256, average about 9 positions) the rows are scanned one after the other; else by
-  /// divide and conquer, which bounds each scan from above too. Measured on MiniLM's 8-bit,
-  /// 16-row fast-mode blocks (k = 256, 2 workers): 15.7 s with SMAWK, 12.0 s by divide and
-  /// conquer, 11.5 s with the lower bounds.
+  /// Fills rows `firstRow...lastRow` from columns `firstColumn..<j` each, each row's scan
+  /// bounded below by the previous layer's argmin. Measured on MiniLM's 8-bit, 16-row fast-mode
+  /// blocks (k = 256, 2 workers): 15.7 s with SMAWK, 12.0 s by divide and conquer, 11.5 s with
+  /// the lower bounds (scanning rows one after the other between the bounds, when those windows
+  /// are short, made no measurable difference and was dropped).
   /// - Precondition: `firstColumn < firstRow`.
-  /// - Complexity: O(min(Σ windows, (rows + columns) · log rows)) entries.
+  /// - Complexity: O((rows + columns) · log rows) entries.
   func compute(firstRow: Int, lastRow: Int, firstColumn: Int) {
-    let rows = lastRow - firstRow + 1
-    var windows = 0
-    for j in firstRow...lastRow { windows += j - max(firstColumn, lowerBound(j, lastRow: lastRow)) }
-    let logRows = Int.bitWidth - rows.leadingZeroBitCount
-    if windows <= rows * (Self.rowOverhead + logRows) {
-      var first = firstColumn
-      for j in firstRow...lastRow {
-        first = max(first, lowerBound(j, lastRow: lastRow))
-        let (best, at) = scan(row: j, from: first, through: j - 1)
-        value[j] = best
-        argument[j] = Int32(truncatingIfNeeded: at)
-        first = at
-      }
-    } else {
-      solve(rows: firstRow...lastRow, columns: firstColumn...(lastRow - 1), lastRow: lastRow)
-    }
+    solve(rows: firstRow...lastRow, columns: firstColumn...(lastRow - 1), lastRow: lastRow)
   }
-
-  /// A divide-and-conquer row costs about this many entries of a straight scan beyond its own
-  /// (recursion, the lanes' merge): an estimate; the choice it makes moved the k = 256 figure
-  /// in `compute` by under 5%.
-  static let rowOverhead = 8
 
   /// The previous layer's argmin that bounds row `j`'s from below.
   @inline(__always)

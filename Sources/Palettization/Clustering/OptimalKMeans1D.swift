@@ -8,7 +8,7 @@
 /// `cost` satisfies the quadrangle inequality, so each layer's matrix
 /// `A[j][i] = D[m-1][i] + cost(i, j)` is totally monotone (Grønlund, Larsen, Mathiasen, Nielsen,
 /// Schneider & Song 2017, "Fast exact k-means, k-medians and Bregman divergence clustering in
-/// 1D"); its row minima are found by divide and conquer or monotone scans (`LayerMinima`).
+/// 1D"); its row minima are found by divide and conquer (`LayerMinima`).
 ///
 /// The full programme costs O(k·n), so `solve` first tries two searches that find the same
 /// optimum with less work (see `SegmentCosts.optimalStarts` for which runs when):
@@ -106,19 +106,13 @@ public enum OptimalKMeans1D {
       starts = costs.optimalStarts(clusters: clusters, value: { values[$0] })
     case .layers(let tableLimit):
       starts = costs.optimalStartsByLayers(clusters: clusters, tableLimit: tableLimit)
+    case _ where clusters == 1 || clusters == n:
+      starts = Array(0..<clusters)  // the searches need 2 <= clusters < n
     case .coarseToFine(let initialSlotSize, let nodeBudget):
-      if clusters == 1 || clusters == n {
-        starts = Array(0..<clusters)
-      } else {
-        starts = CoarseToFineSearch(costs: costs, value: { values[$0] }, clusters: clusters, nodeBudget: nodeBudget,
-                                    initialSlotSize: initialSlotSize).optimalStarts() ?? []
-      }
+      starts = CoarseToFineSearch(costs: costs, value: { values[$0] }, clusters: clusters, nodeBudget: nodeBudget,
+                                  initialSlotSize: initialSlotSize).optimalStarts() ?? []
     case .lagrangian:
-      if clusters == 1 || clusters == n {
-        starts = Array(0..<clusters)
-      } else {
-        starts = LagrangianSearch(costs: costs, value: { values[$0] }, clusters: clusters).optimalStarts() ?? []
-      }
+      starts = LagrangianSearch(costs: costs, value: { values[$0] }, clusters: clusters).optimalStarts() ?? []
     }
     guard !starts.isEmpty else { return ([], [], .nan) }
     let (centroids, cost) = costs.centroidsAndCost(
