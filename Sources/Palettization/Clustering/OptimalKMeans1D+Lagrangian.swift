@@ -23,8 +23,8 @@ import Foundation
 final class LagrangianSearch {
   let costs: SegmentCosts
   let clusters: Int
-  /// `∫ p^{1/3}` of the points' distribution, estimated (see `densityIntegral(costs:value:groups:)`).
-  let densityIntegral: Double
+  /// The value of point `t` (for the first penalty's density estimate).
+  let value: (Int) -> Double
   /// Most penalised solves before giving up.
   let iterationLimit: Int
   /// `E[j]`, the penalised optimum of points `0..<j`.
@@ -42,12 +42,12 @@ final class LagrangianSearch {
   /// - Precondition: `2 <= clusters < costs.count < Int32.max`.
   /// - Parameter queueCapacity: the queue buffer's first size (tests use tiny ones to exercise
   ///   the moves and growth).
-  init(costs: SegmentCosts, value: (Int) -> Double, clusters: Int, iterationLimit: Int = 64,
+  init(costs: SegmentCosts, value: @escaping (Int) -> Double, clusters: Int, iterationLimit: Int = 64,
        queueCapacity: Int = 1024, coarseningThreshold: Int = 1 << 22, coarseCount: Int = 1 << 20) {
     let n = costs.count
     precondition(2 <= clusters && clusters < n && n < Int(Int32.max))
     self.costs = costs
-    densityIntegral = Self.densityIntegral(costs: costs, value: value, groups: max(32, 4 * clusters))
+    self.value = value
     self.clusters = clusters
     self.iterationLimit = iterationLimit
     self.coarseningThreshold = coarseningThreshold
@@ -103,13 +103,7 @@ final class LagrangianSearch {
     // MiniLM's 16-row fast-mode blocks: 1.6 solves on average at k = 16, 4.0 at k = 64, 5.0 at
     // k = 256 (by slopes alone from the bracket of the trivial partitions: 6 at k = 16, 10 at
     // k = 256).
-    let totalWeight = costs.prefix[n].w
-    let integral = densityIntegral
-    // 0.85: the estimate runs high (Hölder, and f falls slower than 1/c² at small c); measured
-    // on MiniLM's blocks, the first solve then lands on k itself for k = 16 in over half the
-    // blocks (1.6 solves on average against 2.2 without it; 5.0 against 6.1 at k = 256, 4.0
-    // against 3.1 at k = 64).
-    var lambda = firstPenalty ?? 0.85 * totalWeight * integral * integral * integral / (6 * k * k * k)
+    var lambda = firstPenalty ?? estimatedPenalty()
     if !(lambda > 0 && lambda.isFinite) { lambda = 2 * left.cost / (k * k * k) }
     var secant = false
     var misses = 0
@@ -144,6 +138,17 @@ final class LagrangianSearch {
       }
     }
     return nil
+  }
+
+  /// The Panter–Dite slope at k, `2f(k)/k` with `f(k) ≈ W·(∫p^{1/3})³/(12k²)`, scaled by 0.85:
+  /// the estimate runs high (Hölder, and f falls slower than 1/c² at small c); measured on
+  /// MiniLM's blocks, the first solve then lands on k itself for k = 16 in over half the blocks
+  /// (1.6 solves on average against 2.2 without the factor; 5.0 against 6.1 at k = 256, 4.0
+  /// against 3.1 at k = 64).
+  private func estimatedPenalty() -> Double {
+    let k = Double(clusters)
+    let integral = Self.densityIntegral(costs: costs, value: value, groups: max(32, 4 * clusters))
+    return 0.85 * costs.prefix[costs.count].w * integral * integral * integral / (6 * k * k * k)
   }
 
   /// `∫ p^{1/3} dx` of the points' distribution, from about `groups` runs of equal weight: a run
