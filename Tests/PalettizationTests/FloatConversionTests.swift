@@ -109,6 +109,16 @@ struct FloatConversionTests {
     }
     #expect(mismatches.isEmpty, "\(mismatches.map { String($0.bitPattern, radix: 16) })")
     #expect(HalfFloat.round(.nan).isNaN)
+    // The four-lane form gives the same bits in every lane.
+    let finite = probes.filter { !$0.isNaN }
+    var laneMismatches = 0
+    for t in stride(from: 0, to: finite.count - 3, by: 4) {
+      let lanes = HalfFloat.round(SIMD4(finite[t], finite[t + 1], finite[t + 2], finite[t + 3]))
+      for lane in 0..<4 where lanes[lane].bitPattern != Float(Float16(finite[t + lane])).bitPattern {
+        laneMismatches += 1
+      }
+    }
+    #expect(laneMismatches == 0)
   }
 
   static let bfloat16Cases: [(UInt32, UInt16)] = [

@@ -31,6 +31,21 @@ extension ScalarKMeans {
       return Float(signOf: v, magnitudeOf: (v + 0x1.8p23) - 0x1.8p23)
     }
 
+    /// `grid(half(x))` of four values as integers, or `nil` unless all four are ordinary (fp16
+    /// cast finite, `|h·10^p| < 2^22`): there `nearbyint` is the sum with 1.5·2^23, whose bits
+    /// minus that constant's are the integer — the scalar path's operations, lane by lane.
+    @inline(__always)
+    func gridIndices(_ x: SIMD4<Float>) -> SIMD4<Int32>? {
+      let h = HalfFloat.round(x)
+      let v = precision >= 0 ? h * scale : h / scale
+      let hFinite = (unsafeBitCast(h, to: SIMD4<UInt32>.self) & 0x7FFF_FFFF) .< 0x7F80_0000
+      let small = (unsafeBitCast(v, to: SIMD4<UInt32>.self) & 0x7FFF_FFFF) .< 0x4A80_0000  // 2^22
+      guard all(hFinite .& small) else { return nil }
+      let magic: Float = 0x1.8p23
+      return unsafeBitCast(v + SIMD4(repeating: magic), to: SIMD4<Int32>.self)
+        &- SIMD4(repeating: Int32(bitPattern: magic.bitPattern))
+    }
+
     /// The rounded value of grid point `g` whose fp16 value was `h`.
     @inline(__always)
     func value(grid g: Float, half h: Float) -> Float {

@@ -74,4 +74,25 @@ public enum HalfFloat {
     let sign = bits & 0x8000_0000
     return Float(bitPattern: sign | (rounded > 0x477F_E000 ? 0x7F80_0000 : rounded))
   }
+
+  /// `round(_:)` on four lanes, each bit for bit the scalar result (`±∞` beyond binary16's
+  /// range; NaN lanes give ±∞ or NaN — callers needing NaN as it came use the scalar form).
+  @inlinable
+  public static func round(_ x: SIMD4<Float>) -> SIMD4<Float> {
+    let signBit = SIMD4<UInt32>(repeating: 0x8000_0000)
+    let bits = unsafeBitCast(x, to: SIMD4<UInt32>.self)
+    let magnitude = bits & 0x7FFF_FFFF
+    var rounded = (magnitude &+ 0x0FFF &+ ((magnitude &>> 13) & 1)) & 0xFFFF_E000
+    rounded.replace(with: 0x7F80_0000, where: rounded .> 0x477F_E000)
+    var result = unsafeBitCast((bits & signBit) | rounded, to: SIMD4<Float>.self)
+    // Below 2^-14: |x·2^24| < 2^10, so adding and removing 1.5·2^23 rounds it to an integer
+    // (ties to even) exactly as `rounded(.toNearestOrEven)`; the sign is put back for −0.
+    let scaled = x * 0x1p24
+    let magic = SIMD4<Float>(repeating: 0x1.8p23)
+    let whole = unsafeBitCast(
+      (unsafeBitCast((scaled + magic) - magic, to: SIMD4<UInt32>.self) & 0x7FFF_FFFF)
+        | (unsafeBitCast(scaled, to: SIMD4<UInt32>.self) & signBit), to: SIMD4<Float>.self)
+    result.replace(with: whole * 0x1p-24, where: magnitude .< 0x3880_0000)
+    return result
+  }
 }
