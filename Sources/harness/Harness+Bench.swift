@@ -36,6 +36,11 @@ extension Harness {
     @Option(help: "Repetitions per figure (best is reported).")
     var repetitions: Int = 3
 
+    func validate() throws {
+      guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+      guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
+    }
+
     func run() throws {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
