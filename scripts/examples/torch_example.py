@@ -151,6 +151,45 @@ def mean_loss(model, data):
         return F.cross_entropy(logits.reshape(-1, VOCAB), data["targets"].reshape(-1)).item()
 
 
+def compare(out):
+    """Markdown table over OUT/<point>.plain.safetensors and OUT/<point>.fisher.safetensors:
+    the Fisher-weighted error Σ F·(w − ŵ)² and SNR over the palettized tensors, the loss
+    increase per token that a second-order expansion with the diagonal Fisher as the Hessian
+    predicts (½·Σ F·(w − ŵ)² per 16-token sample), and the measured increase of the evaluation
+    loss over the exported model's."""
+    import glob
+
+    import numpy as np
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    from palettelab_compressed import decompress, read_safetensors
+
+    original, _ = read_safetensors(os.path.join(out, "example.safetensors"))
+    fisher, _ = read_safetensors(os.path.join(out, "example.fisher.safetensors"))
+    data = torch.load(os.path.join(out, "evaluation.pt"), weights_only=True)
+    base = mean_loss(load_weights(os.path.join(out, "example.safetensors")), data)
+    print(f"evaluation loss of the exported model: {base:.4f} nats/token\n")
+    print("| point | weighted error Σ F·(w−ŵ)², plain → Fisher | SNR dB | loss increase, second-order estimate ½·Σ F·(w−ŵ)² / 16 | loss increase, measured |")
+    print("|---|---|---|---|---|")
+    for plain in sorted(glob.glob(os.path.join(out, "*.plain.safetensors"))):
+        point = os.path.basename(plain)[: -len(".plain.safetensors")]
+        cells = []
+        for path in (plain, os.path.join(out, point + ".fisher.safetensors")):
+            dense, described = decompress(path)
+            weighted = error = energy = 0.0
+            for name in described:
+                w = original[name].astype(np.float64)
+                d = (w - dense[name]) ** 2
+                weighted += float((fisher[name].astype(np.float64) * d).sum())
+                error += float(d.sum())
+                energy += float((w ** 2).sum())
+            cells.append((weighted, 10 * np.log10(energy / error), mean_loss(load_weights(path), data) - base))
+        (w0, s0, l0), (w1, s1, l1) = cells
+        # The Fisher is per sample of SEQ tokens; the loss is per token.
+        print(f"| {point} | {w0:.3g} → {w1:.3g} ({100 * (w1 / w0 - 1):+.0f}%) | {s0:.2f} → {s1:.2f} "
+              f"| {w0 / (2 * SEQ):.3f} → {w1 / (2 * SEQ):.3f} "
+              f"| +{l0:.3f} → +{l1:.3f} ({100 * (l1 / l0 - 1):+.0f}%) |")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(
         description="Data for the example task, and the task loss of exported or palettized weights.",
@@ -163,7 +202,12 @@ def main(argv=None):
     e = sub.add_parser("evaluate", help="print the mean cross entropy per token of each weights file on DATA")
     e.add_argument("data", help="an evaluation.pt written by `data`")
     e.add_argument("weights", nargs="+", help="exported .safetensors or harness palettize --output files")
+    c = sub.add_parser("compare", help="table of OUT/<point>.plain vs .fisher palettizations (run_torch_example.sh)")
+    c.add_argument("out")
     a = p.parse_args(argv)
+    if a.command == "compare":
+        compare(a.out)
+        return
     if a.command == "data":
         os.makedirs(a.out, exist_ok=True)
         torch.save(dataset(64, seed=200), os.path.join(a.out, "calibration.pt"))
