@@ -25,7 +25,9 @@ extension Harness {
     @Option(help: "GSL generator type (mt19937, ranlxd2, taus2, ...).")
     var rng: String = "mt19937"
 
-    @Option(help: ArgumentHelp("Per-element sensitivity weights keyed by tensor name.", valueName: "S.safetensors"))
+    @Option(help: ArgumentHelp(
+      "Per-element sensitivity weights (finite, >= 0) keyed by tensor name, e.g. the Fisher from scripts/export_torch_model.py --fisher.",
+      valueName: "S.safetensors"))
     var sensitivities: String?
 
     @Option(help: ArgumentHelp("Write the per-tensor report CSV here.", valueName: "R.csv"))

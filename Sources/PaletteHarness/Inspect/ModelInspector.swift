@@ -15,7 +15,11 @@ public enum ModelInspector {
       lines.append("\(indent)\(title): \(module.type)\(module.typeInferred ? " [inferred]" : "")")
       for op in module.ops {
         let support = op.kind == nil ? " (unsupported op type)" : ""
-        lines.append("\(indent)  op \(op.name): \(op.type)\(support) on \(op.states.joined(separator: ", "))")
+        // A registry op lists every state its type may take (MultiheadAttention's
+        // q_proj_weight, a Linear's bias); show those this module has.
+        let states = op.states.filter(module.states.contains)
+        let consumed = states.isEmpty ? "no state of its own" : states.joined(separator: ", ")
+        lines.append("\(indent)  op \(op.name): \(op.type)\(support) on \(consumed)")
       }
       for state in module.states {
         let name = module.tensorName(state)
@@ -33,7 +37,9 @@ public enum ModelInspector {
     }
     if !model.inferenceNotes.isEmpty {
       lines.append("")
-      lines.append("Inferred (no module manifest):")
+      // Every module is inferred only when no manifest was given.
+      let inferred = model.tree.modules.allSatisfy(\.typeInferred)
+      lines.append(inferred ? "Inferred (no module manifest):" : "Notes on the module manifest:")
       lines += model.inferenceNotes.map { "  \($0)" }
     }
     if let plan {

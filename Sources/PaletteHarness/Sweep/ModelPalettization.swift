@@ -40,6 +40,14 @@ public struct ModelPalettization {
     if self.seed == nil { log("seed: \(seed) (drawn; pass --seed \(seed) to repeat this run)") }
     let sensitivities = try self.sensitivities.map { try Model.load(safetensors: $0) }
     let palettizer = try KMeansPalettizer(model: model, config: config)
+    if let sensitivities {
+      // A misspelt or missing name would otherwise silently cluster that tensor unweighted.
+      let names = Set(sensitivities.tensorNames)
+      let missing = palettizer.plan.filter { $0.spec != nil && !names.contains($0.name) }.map(\.name)
+      if !missing.isEmpty {
+        log("note: \(self.sensitivities?.path ?? "sensitivities") has no entry for \(missing.count) selected tensor(s), clustered unweighted: \(missing.joined(separator: ", "))")
+      }
+    }
     let start = DispatchTime.now().uptimeNanoseconds
     let result = try palettizer.prepare(
       numWorkers: workers, seed: seed, generator: generator, sensitivities: sensitivities,

@@ -80,7 +80,7 @@ extension Model {
       if manifest != nil {
         nodes.append(ModuleNode(name: entry.name, type: entry.type, typeInferred: false, ops: entry.ops, states: states.map(\.0)))
         if entry.ops == nil && OpRegistry.ops(forModuleType: entry.type) == nil && !states.isEmpty {
-          notes.append("module \"\(entry.name)\" has custom type \(entry.type) and no 'ops' in the manifest: its tensors are reached only through module_state_spec")
+          notes.append("module \"\(entry.name)\" has type \(entry.type), which the op registry does not know, and no 'ops' in the manifest: its tensors are reached only through module_state_spec")
         }
         continue
       }

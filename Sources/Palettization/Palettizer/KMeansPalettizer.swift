@@ -39,8 +39,8 @@ public struct KMeansPalettizer: Sendable {
   ///   - progress: called after each tensor with (done, total, tensor name), from any thread.
   /// - Returns: per plan entry, what happened; tensors whose shape does not fit their spec are
   ///   skipped with a warning naming the tensor and the reason, untouched.
-  /// - Throws: ``ModelError`` when a tensor cannot be read, ``PalettizationError`` for an
-  ///   invalid spec or generator.
+  /// - Throws: ``ModelError`` when a tensor cannot be read or a sensitivity is negative or not
+  ///   finite, ``PalettizationError`` for an invalid spec or generator.
   public func prepare(
     numWorkers: Int = 1,
     seed: UInt64,
@@ -100,10 +100,7 @@ public struct KMeansPalettizer: Sendable {
     }
     let start = DispatchTime.now().uptimeNanoseconds
     let weight = try model.tensor(named: entry.name)
-    var sensitivity: Tensor?
-    if let sensitivities, sensitivities.tensorNames.contains(entry.name) {
-      sensitivity = try sensitivities.tensor(named: entry.name)
-    }
+    let sensitivity = try Self.sensitivity(named: entry.name, in: sensitivities)
     let outcome = Result { () throws(PalettizationError) -> PalettizedTensor in
       try TensorPalettizer.palettize(
         weight, spec: spec, options: entry.options ?? ClusteringOptions(), op: entry.op?.kind,
