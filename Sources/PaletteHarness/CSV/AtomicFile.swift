@@ -20,6 +20,33 @@ public enum AtomicFile {
   /// - Throws: ``AtomicFileError`` naming the path, the failed step and the system's reason.
   /// - Complexity: O(`data.count`).
   public static func write(_ data: Data, to url: URL) throws {
+    let temporary = try writeTemporary(data, for: url)
+    guard rename(temporary, url.path) == 0 else {
+      let error = AtomicFileError(path: url.path, step: "rename temporary file", errno: errno)
+      unlink(temporary)
+      throw error
+    }
+  }
+
+  /// Creates the file at `url` with `data` only if no file is there yet, atomically: concurrent
+  /// callers (say, the tasks of a Slurm job array) see exactly one of them succeed, and nobody
+  /// ever sees a partial file. Uses `link(2)`, which fails when the name exists.
+  /// - Returns: `true` when this call created the file, `false` when a file was already there
+  ///   (it is left as it was).
+  /// - Throws: ``AtomicFileError`` for any other failure.
+  public static func createExclusively(_ data: Data, at url: URL) throws -> Bool {
+    let temporary = try writeTemporary(data, for: url)
+    defer { unlink(temporary) }
+    guard link(temporary, url.path) == 0 else {
+      if errno == EEXIST { return false }
+      throw AtomicFileError(path: url.path, step: "link temporary file", errno: errno)
+    }
+    return true
+  }
+
+  /// Writes `data` to a fresh `.<name>.tmp-<pid>-<random>` file beside `url`, flushed with
+  /// `fsync`, and returns its path; removes it on failure.
+  private static func writeTemporary(_ data: Data, for url: URL) throws -> String {
     let destination = url.path
     let folder = url.deletingLastPathComponent().path
     let temporary = folder + "/." + url.lastPathComponent
@@ -46,9 +73,7 @@ public enum AtomicFile {
       guard fsync(fd) == 0 else { throw AtomicFileError(path: destination, step: "fsync", errno: errno) }
       closed = true
       guard close(fd) == 0 else { throw AtomicFileError(path: destination, step: "close", errno: errno) }
-      guard rename(temporary, destination) == 0 else {
-        throw AtomicFileError(path: destination, step: "rename temporary file", errno: errno)
-      }
+      return temporary
     } catch {
       unlink(temporary)
       throw error
