@@ -75,11 +75,13 @@ struct WorkUnitTests {
     #expect((0..<3).allSatisfy { Shard(index: $0, count: 3).units(of: units).count == 4 })
   }
 
-  @Test("cost: a vector point weighs 100 scalar elements; unselected tensors nothing")
+  @Test("cost: a 2-bit vector point of 2 elements weighs 100 scalar elements; grouped scalar 4 per element; unselected nothing")
   func cost() {
     #expect(WorkCost.estimate(count: 1000, spec: PalettizationSpec()) == 1000)
-    #expect(WorkCost.estimate(count: 1000, spec: PalettizationSpec(nBits: 4, clusterDim: 2)) == 50_000)
-    #expect(WorkCost.estimate(count: 1000, spec: PalettizationSpec(nBits: 4, clusterDim: 4)) == 25_000)
+    #expect(WorkCost.estimate(count: 1000, spec: PalettizationSpec(nBits: 4, granularity: .perGroupedChannel(axis: 0, groupSize: 16))) == 4000)
+    #expect(WorkCost.estimate(count: 1000, spec: PalettizationSpec(nBits: 2, clusterDim: 2)) == 100 * 500)
+    #expect(WorkCost.estimate(count: 1000, spec: PalettizationSpec(nBits: 4, clusterDim: 2)) == 200 * 500)
+    #expect(WorkCost.estimate(count: 1000, spec: PalettizationSpec(nBits: 4, clusterDim: 4)) == 400 * 250)
     #expect(WorkCost.estimate(count: 1000, spec: nil) == 0)
   }
 

@@ -4,8 +4,8 @@ import Foundation
 /// `[12/72] g1-p3 seed 0 workers 2 (1/3) · 14.2 s elapsed · 38% of the work · ETA 71 s` on
 /// stderr after each unit or run.
 ///
-/// The ETA weights work by estimated cost (``WorkCost``: tensor sizes, vector points ~100×
-/// scalar elements), not by count: `elapsed / costDone × costLeft`, where `costDone` counts only
+/// The ETA weights work by estimated cost (``WorkCost``: tensor sizes × kind, a vector point
+/// ~100× a scalar element), not by count: `elapsed / costDone × costLeft`, where `costDone` counts only
 /// work done by this process (units resumed from a journal took no time here). Until some
 /// costed work is done it says `ETA ?`. Runs side by side share the clock, so the rate is the
 /// sweep's throughput, not one unit's.
