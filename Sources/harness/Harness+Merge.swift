@@ -7,11 +7,11 @@ extension Harness {
     static let configuration = CommandConfiguration(
       abstract: "Write a sharded sweep's outputs from its journal once every shard is done.",
       discussion: """
-        Reads <name>.journal/ beside the experiment's outputs, checks that every work unit of
-        the sweep is journaled and verifies, and writes the CSV, summary and manifest exactly as
-        an unsharded sweep does (timing columns aside); then removes the journal. Nothing is
-        computed: missing units are listed and nothing is written (finish them with
-        `harness sweep E.json --shard i/n --resume`, or all at once with `harness sweep E.json
+        Reads <name>.journal/ beside the experiment's outputs, checks that every work unit of \
+        the sweep is journaled and verifies, and writes the CSV, summary and manifest exactly as \
+        an unsharded sweep does (timing columns aside); then removes the journal. Nothing is \
+        computed: missing units are listed and nothing is written (finish them with \
+        `harness sweep E.json --shard i/n --resume`, or all at once with `harness sweep E.json \
         --resume`). This is what the merge job of `harness slurm` runs.
 
         Example:

@@ -7,21 +7,21 @@ extension Harness {
     static let configuration = CommandConfiguration(
       abstract: "Run a sweep on a Slurm cluster: a job array of shards and a merge job.",
       discussion: """
-        Writes <output folder>/<name>.slurm/array.sbatch (N tasks; task i runs `harness sweep
-        E.json --shard i/N --resume` with this binary, --requeue so a preempted task restarts
-        and skips the units it journaled) and merge.sbatch (`harness merge E.json`, to run with
-        --dependency=afterok:<array job>). Logs go to <name>.slurm/logs/. With --submit, calls
-        sbatch for both and prints the two job ids; sbatch's errors are shown as they are.
+        Writes <output folder>/<name>.slurm/array.sbatch (N tasks; task i runs `harness sweep \
+        E.json --shard i/N --resume` with this binary, --requeue so a preempted task restarts \
+        and skips the units it journaled) and merge.sbatch (`harness merge E.json`, to run with \
+        --dependency=afterok:<array job>). Logs go to <name>.slurm/logs/. With --submit, calls \
+        sbatch for both and prints the two job ids; sbatch's errors are shown as they are. \
         The output folder must be on a file system every node shares.
 
-        If you scancel a running task yourself and then `scontrol requeue` it, Slurm keeps the
-        merge job waiting forever (DependencyNeverSatisfied); re-arm it with
-        `scontrol update JobId=<merge> Dependency=afterok:<array>_0:<array>_1:...` or submit
+        If you scancel a running task yourself and then `scontrol requeue` it, Slurm keeps the \
+        merge job waiting forever (DependencyNeverSatisfied); re-arm it with \
+        `scontrol update JobId=<merge> Dependency=afterok:<array>_0:<array>_1:...` or submit \
         merge.sbatch again once the array is done. Requeues by preemption need nothing.
 
         Example:
-          harness slurm experiments/w4.json --shards 8 --partition cpu --time 00:30:00 \\
-            --cpus-per-task 2 --sbatch-arg --mem=4G --submit
+          harness slurm experiments/w4.json --shards 8 --partition cpu \\
+            --time 00:30:00 --sbatch-arg --mem=4G --submit
         """)
 
     @Argument(help: ArgumentHelp("The experiment file.", valueName: "E.json"))

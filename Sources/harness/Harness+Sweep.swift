@@ -7,23 +7,24 @@ extension Harness {
     static let configuration = CommandConfiguration(
       abstract: "Run an experiment's grid of configs × seeds × workers; write CSV, summary and manifest.",
       discussion: """
-        Writes <output>.csv (one row per tensor), <name>.summary.csv (one row per run) and
-        <name>.manifest.json beside it, atomically. Progress, with an ETA weighted by tensor
+        Writes <output>.csv (one row per tensor), <name>.summary.csv (one row per run) and \
+        <name>.manifest.json beside it, atomically. Progress, with an ETA weighted by tensor \
         sizes and kind, goes to stderr.
 
-        The sweep runs as work units (a run, or a chunk of a run's tensors); each finished unit
-        is journaled in <name>.journal/ beside the outputs, which is removed once the outputs are
-        written. After a kill or crash, --resume skips the journaled units; the outputs are the
-        same bytes (timing columns aside) as a sweep that never stopped. Without --resume a
-        sweep starts over. With --shard i/n the process runs only its share of the units and
-        journals them; `harness merge E.json` writes the outputs when every shard is done
+        The sweep runs as work units (a run, or a chunk of a run's tensors); each finished unit \
+        is journaled in <name>.journal/ beside the outputs, which is removed once the outputs are \
+        written. After a kill or crash, --resume skips the journaled units; the outputs are the \
+        same bytes (timing columns aside) as a sweep that never stopped. Without --resume a \
+        sweep starts over. With --shard i/n the process runs only its share of the units and \
+        journals them; `harness merge E.json` writes the outputs when every shard is done \
         (`harness slurm` sets this up as a Slurm job array).
 
         Example:
           harness sweep experiments/w4.json
-          harness sweep experiments/w4.json --resume          # after a kill: skip finished units
-          harness sweep experiments/w4.json --shard 0/2 --resume && \\
-            harness sweep experiments/w4.json --shard 1/2 --resume && harness merge experiments/w4.json
+          harness sweep experiments/w4.json --resume             # after a kill
+          harness sweep experiments/w4.json --shard 0/2 --resume  # one machine
+          harness sweep experiments/w4.json --shard 1/2 --resume  # another
+          harness merge experiments/w4.json                      # when both are done
         """)
 
     @Argument(help: ArgumentHelp("The experiment file.", valueName: "E.json"))
