@@ -13,6 +13,7 @@ extension Harness {
         Example:
           harness bench --engine --large --model models/minilm/model.safetensors --workers 2
           harness bench --experiment experiments/w4.json --config-id g1-p5
+          harness bench --units experiments/synthetic.json --workers 2 --repetitions 1
         """)
 
     @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
@@ -24,7 +25,7 @@ extension Harness {
     @Option(help: ArgumentHelp("Whole-model figures on this safetensors model.", valueName: "M.safetensors"))
     var model: String?
 
-    @Option(help: "Workers for the whole-model figures.")
+    @Option(help: "Workers for the whole-model figures; thread budget for --units.")
     var workers: Int = 2
 
     @Option(help: ArgumentHelp("Harness overhead of one grid point of this experiment.", valueName: "E.json"))
@@ -32,6 +33,9 @@ extension Harness {
 
     @Option(help: "Grid point for --experiment (default: the first).")
     var configID: String?
+
+    @Option(help: ArgumentHelp("A whole sweep of this experiment as chunked work units vs one unit per run.", valueName: "E.json"))
+    var units: String?
 
     @Option(help: "Repetitions per figure (best is reported).")
     var repetitions: Int = 3
@@ -44,10 +48,11 @@ extension Harness {
     func run() throws {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
-        let all = !engine && model == nil && experiment == nil
+        let all = !engine && model == nil && experiment == nil && units == nil
         if engine || all || large { _ = try bench.engine(large: large) }
         if let model { _ = try bench.model(fileURL(model), workers: workers) }
         if let experiment { _ = try bench.sweepPoint(fileURL(experiment), configID: configID) }
+        if let units { _ = try bench.sweepUnits(fileURL(units), threads: workers) }
       }
     }
   }

@@ -7,24 +7,39 @@ extension Harness {
     static let configuration = CommandConfiguration(
       abstract: "Run an experiment's grid of configs × seeds × workers; write CSV, summary and manifest.",
       discussion: """
-        Writes <output>.csv (one row per tensor), <name>.summary.csv (one row per run) and
-        <name>.manifest.json beside it, atomically. Progress goes to stderr.
+        Writes <output>.csv (one row per tensor), <name>.summary.csv (one row per run) and \
+        <name>.manifest.json beside it, atomically. Progress, with an ETA weighted by tensor \
+        sizes and kind, goes to stderr.
+
+        The sweep runs as work units (a run, or a chunk of a run's tensors); each finished unit \
+        is journaled in <name>.journal/ beside the outputs, which is removed once the outputs are \
+        written. After a kill or crash, --resume skips the journaled units; the outputs are the \
+        same bytes (timing columns aside) as a sweep that never stopped. Without --resume a \
+        sweep starts over. With --shard i/n the process runs only its share of the units and \
+        journals them; `harness merge E.json` writes the outputs when every shard is done \
+        (`harness slurm` sets this up as a Slurm job array).
 
         Example:
           harness sweep experiments/w4.json
-          harness sweep experiments/w4.json --shard 0/2   # then: harness merge ...
+          harness sweep experiments/w4.json --resume             # after a kill
+          harness sweep experiments/w4.json --shard 0/2 --resume  # one machine
+          harness sweep experiments/w4.json --shard 1/2 --resume  # another
+          harness merge experiments/w4.json                      # when both are done
         """)
 
     @Argument(help: ArgumentHelp("The experiment file.", valueName: "E.json"))
     var experiment: String
 
-    @Option(help: ArgumentHelp("Run only slice i of n (0-based) of the runs; outputs get a .shardIofN tag.", valueName: "i/n"))
+    @Option(help: ArgumentHelp("Run only shard i of n (0-based) of the work units and journal them; no outputs until `harness merge`.", valueName: "i/n"))
     var shard: String?
+
+    @Flag(help: "Continue from the journal: skip units whose journal entry verifies.")
+    var resume = false
 
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
-    @Option(help: "Thread budget: runs execute side by side while their worker counts fit (default: the number of cores). Results do not depend on it.")
+    @Option(help: "Thread budget: units execute side by side while their worker counts fit (default: the number of cores). Results do not depend on it.")
     var threads: Int?
 
     func validate() throws {
@@ -36,34 +51,23 @@ extension Harness {
       try reportingErrors {
         let experiment = try Experiment.load(contentsOf: fileURL(experiment))
         let runner = SweepRunner(
-          experiment: experiment, shard: shard.flatMap(Shard.init),
-          threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, log: quiet ? nil : printError)
+          experiment: experiment, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, resume: resume,
+          log: quiet ? nil : printError)
+        if let shard = shard.flatMap(Shard.init) {
+          let outcome = try runner.run(shard: shard)
+          printError("shard \(shard): ran \(outcome.unitsRun) of its \(outcome.units) units (\(outcome.unitsResumed) were journaled already) "
+            + "in \(String(format: "%.2f", outcome.seconds)) s; \(outcome.journaledUnits) of the sweep's \(outcome.totalUnits) units are journaled in \(outcome.journal.path)")
+          if outcome.journaledUnits == outcome.totalUnits {
+            printError("every unit is journaled: harness merge \(experiment.file.path) writes the outputs")
+          }
+          return
+        }
         let outcome = try runner.run()
-        printError("wrote \(outcome.resultsURL.path) (\(outcome.results.rows.count) rows), \(outcome.summaryURL.lastPathComponent), \(outcome.manifestURL.lastPathComponent)")
-        // With a thread budget above 1, runs overlap, so their engine times sum past the wall
+        printError("wrote \(outcome.resultsURL.path) (\(outcome.results.rows.count) rows), \(outcome.summaryURL.lastPathComponent), \(outcome.manifestURL.lastPathComponent)"
+          + (outcome.unitsResumed > 0 ? "; \(outcome.unitsResumed) of \(outcome.unitsRun + outcome.unitsResumed) units came from the journal" : ""))
+        // With a thread budget above 1, units overlap, so their engine times sum past the wall
         // time; `harness bench --experiment` measures the overhead of one grid point alone.
-        printError("sweep: \(String(format: "%.2f", outcome.seconds)) s wall; engine time summed over runs \(String(format: "%.2f", outcome.engineSeconds)) s")
-      }
-    }
-  }
-
-  struct Merge: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      abstract: "Join the outputs of every --shard run into the files an unsharded sweep writes.",
-      discussion: """
-        Example:
-          harness sweep experiments/w4.json --shard 0/2
-          harness sweep experiments/w4.json --shard 1/2
-          harness merge results/w4.shard0of2.manifest.json results/w4.shard1of2.manifest.json
-        """)
-
-    @Argument(help: ArgumentHelp("The shard manifests.", valueName: "shard.manifest.json"))
-    var manifests: [String]
-
-    func run() throws {
-      try reportingErrors {
-        let url = try SweepMerger.merge(manifests: manifests.map(fileURL))
-        printError("wrote \(url.path)")
+        printError("sweep: \(String(format: "%.2f", outcome.seconds)) s wall; engine time summed over units \(String(format: "%.2f", outcome.engineSeconds)) s")
       }
     }
   }

@@ -129,7 +129,7 @@ struct SweepTests {
     #expect(report.lines.contains { $0.contains("MISMATCH tensor enc.0.weight sha256") })
   }
 
-  @Test("shard 0/2 + 1/2 merged equals the unsharded outputs (timing aside)")
+  @Test("shards 0/2 + 1/2 journaled, then merged, equal the unsharded outputs (timing aside)")
   func shardsMerge() throws {
     let sweep = try SyntheticSweep()
     let experiment = try sweep.experiment()
@@ -139,19 +139,21 @@ struct SweepTests {
     let wholeManifest = whole.manifest
     try FileManager.default.removeItem(at: whole.resultsURL)
 
-    let a = try SweepRunner(experiment: experiment, shard: Shard(index: 0, count: 2)).run()
-    let b = try SweepRunner(experiment: experiment, shard: Shard(index: 1, count: 2)).run()
-    #expect(a.summary.rows.count + b.summary.rows.count == 24)
-    #expect(a.resultsURL.lastPathComponent == "syn.shard0of2.csv")
-    let merged = try SweepMerger.merge(manifests: [b.manifestURL, a.manifestURL])
-    #expect(merged == experiment.manifestURL)
+    let a = try SweepRunner(experiment: experiment).run(shard: Shard(index: 0, count: 2))
+    // Merging before every shard is done names what is missing and writes nothing.
+    #expect(throws: JournalError.self) { try SweepMerger.merge(experiment: experiment) }
+    #expect(!FileManager.default.fileExists(atPath: experiment.output.path))
+    let b = try SweepRunner(experiment: experiment).run(shard: Shard(index: 1, count: 2))
+    #expect(a.units + b.units == a.totalUnits)
+    #expect(b.journaledUnits == b.totalUnits)
+    let merged = try SweepMerger.merge(experiment: experiment)
+    #expect(merged.manifestURL == experiment.manifestURL)
     #expect(try SyntheticSweep.withoutTiming(experiment.output) == wholeCSV)
     #expect(try SyntheticSweep.withoutTiming(experiment.summaryURL) == wholeSummary)
-    let mergedManifest = try RunManifest.load(contentsOf: merged)
-    #expect(mergedManifest == wholeManifest)
-    #expect(try Reproducer(manifestURL: merged).run().mismatches == 0)
-
-    #expect(throws: ManifestError.self) { try SweepMerger.merge(manifests: [a.manifestURL]) }
+    #expect(try RunManifest.load(contentsOf: merged.manifestURL) == wholeManifest)
+    #expect(try Reproducer(manifestURL: merged.manifestURL).run().mismatches == 0)
+    // The journal is gone once the outputs are written.
+    #expect(!FileManager.default.fileExists(atPath: SweepJournal.folder(for: experiment).path))
   }
 
   @Test("plot of a sweep's CSV is XML with one series per granularity/cluster_dim group")

@@ -11,16 +11,21 @@ struct ManifestBuilder {
     RelativePath.from(manifestURL.deletingLastPathComponent(), to: url)
   }
 
-  /// The input files of the experiment with their hashes.
-  func inputs() throws -> [RunManifest.InputRecord] {
-    var files: [(String, URL)] = []
+  /// The input files of `experiment` by role (`model`, `modules`, `config`, `sensitivities`).
+  static func inputFiles(of experiment: Experiment) -> [(role: String, url: URL)] {
+    var files: [(role: String, url: URL)] = []
     if case .safetensors(let model, let modules) = experiment.model {
       files.append(("model", model))
       if let modules { files.append(("modules", modules)) }
     }
     if case .file(let config) = experiment.config { files.append(("config", config)) }
     if let s = experiment.sensitivities { files.append(("sensitivities", s)) }
-    return try files.map { role, url in
+    return files
+  }
+
+  /// The input files of the experiment with their hashes.
+  func inputs() throws -> [RunManifest.InputRecord] {
+    return try Self.inputFiles(of: experiment).map { role, url in
       let (sha, bytes) = try SHA256Hasher.hex(ofFile: url)
       return RunManifest.InputRecord(role: role, path: relative(url), sha256: sha, bytes: bytes)
     }

@@ -123,7 +123,7 @@ extension RunManifest {
     return manifest
   }
 
-  private static func describe(_ error: any Error) -> String {
+  static func describe(_ error: any Error) -> String {
     switch error as? DecodingError {
     case .keyNotFound(let key, let context)?:
       return "missing key '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"

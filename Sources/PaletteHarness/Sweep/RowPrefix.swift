@@ -37,18 +37,16 @@ struct RowPrefix {
     ]
   }
 
-  /// The summary row of the run.
+  /// The summary row of the run; `totals` is `nil` for a rejected grid point.
   func summaryRow(
-    label: String, palettized: PalettizedModel?, skipped: Int, errors: Int, seconds: Double,
+    label: String, totals: RunTotals?, skipped: Int, errors: Int, seconds: Double,
     status: String, message: String
   ) -> [String] {
-    let tensors = palettized?.palettized.count ?? 0
-    let signal = palettized?.palettized.reduce(0.0) { $0 + $1.result.metrics.signalEnergy } ?? 0
     return [
       run.point.id, "\(run.point.grid)", label, "\(run.seed)", generator, "\(run.workers)",
-      "\(tensors)", "\(skipped)", "\(errors)", "\(palettized?.palettizedParameters ?? 0)",
-      palettized.map { format($0.snrDB) } ?? "", palettized.map { format($0.totalInertia) } ?? "",
-      palettized == nil ? "" : format(signal), palettized.map { format($0.bitsPerWeight) } ?? "",
+      "\(totals?.tensors ?? 0)", "\(skipped)", "\(errors)", "\(totals?.parameters ?? 0)",
+      totals.map { format($0.snrDB) } ?? "", totals.map { format($0.totalInertia) } ?? "",
+      totals.map { format($0.signalEnergy) } ?? "", totals.map { format($0.bitsPerWeight) } ?? "",
       format(seconds), status, message,
     ]
   }

@@ -1,9 +1,18 @@
 import Foundation
 
-/// Executes sweep runs concurrently within a thread budget: a run using `w` workers takes `w`
-/// threads, and a run starts as soon as its threads are free (the first pending run that fits,
-/// so 1-worker runs pair up on 2 cores). A run wider than the budget runs alone. Results come
-/// back in input order; each run's own result does not depend on what runs beside it.
+/// Work the ``RunScheduler`` can place: it occupies `workers` threads while it runs.
+public protocol ScheduledWork: Sendable {
+  var workers: Int { get }
+}
+
+extension SweepRun: ScheduledWork {}
+
+/// Executes sweep runs or work units concurrently within a thread budget: an item using `w`
+/// workers takes `w` threads, and an item starts as soon as its threads are free (the first
+/// pending item that fits, so 1-worker items pair up on 2 cores). An item wider than the budget
+/// runs alone. Results come back in input order; each item's own result does not depend on what
+/// runs beside it. After the first failure no new item starts; the running ones finish (so
+/// their journal entries are written) and the first error is thrown.
 struct RunScheduler {
   var threads: Int
 
@@ -19,26 +28,26 @@ struct RunScheduler {
     }
   }
 
-  func execute<R>(_ runs: [SweepRun], _ body: @escaping @Sendable (SweepRun) throws -> R) throws -> [R] {
-    let state = State(free: threads, count: runs.count)
-    var pending = Array(runs.indices)
+  func execute<Item: ScheduledWork, R>(_ items: [Item], _ body: @escaping @Sendable (Item) throws -> R) throws -> [R] {
+    let state = State(free: threads, count: items.count)
+    var pending = Array(items.indices)
     state.condition.lock()
     while true {
       if state.failure == nil, !pending.isEmpty,
-         let pick = pending.firstIndex(where: { runs[$0].workers <= state.free }) ?? (state.running == 0 ? 0 : nil)
+         let pick = pending.firstIndex(where: { items[$0].workers <= state.free }) ?? (state.running == 0 ? 0 : nil)
       {
         let index = pending.remove(at: pick)
-        let run = runs[index]
-        state.free -= run.workers
+        let item = items[index]
+        state.free -= item.workers
         state.running += 1
         let thread = Thread {
-          let outcome = Result { try body(run) }
+          let outcome = Result { try body(item) }
           state.condition.lock()
           switch outcome {
           case .success(let value): state.results[index] = value
           case .failure(let error): if state.failure == nil { state.failure = error }
           }
-          state.free += run.workers
+          state.free += item.workers
           state.running -= 1
           state.condition.signal()
           state.condition.unlock()

@@ -1,81 +1,114 @@
 import Foundation
 
-/// Joins the outputs of `--shard i/n` runs into the files an unsharded run writes.
+/// Joins work units into runs and runs into a sweep's outputs: the per-tensor CSV, the summary
+/// CSV and the manifest, exactly as an unsharded sweep that never stopped writes them.
 public enum SweepMerger {
-  /// Merges the shard manifests at `urls` (all `n` shards of one experiment) and writes the
-  /// merged CSV, summary and manifest to the experiment's output paths, atomically.
-  /// - Returns: the merged manifest's URL.
-  public static func merge(manifests urls: [URL]) throws -> URL {
-    guard let firstURL = urls.first else {
-      throw ManifestError(file: "(none)", problem: "merge needs the manifests of every shard")
-    }
-    let manifests = try urls.map { try RunManifest.load(contentsOf: $0) }
-    let first = manifests[0]
-    var shardsSeen = Set<Int>()
-    var count: Int?
-    for (url, m) in zip(urls, manifests) {
-      guard let text = m.shard, let shard = Shard(text) else {
-        throw ManifestError(file: url.path, problem: "is not a shard manifest (no 'shard' field)")
-      }
-      guard m.experiment.sha256 == first.experiment.sha256, m.seeds == first.seeds, m.generator == first.generator else {
-        throw ManifestError(file: url.path, problem: "belongs to a different experiment, seed list or generator than \(firstURL.path)")
-      }
-      if let count, count != shard.count {
-        throw ManifestError(file: url.path, problem: "is shard \(shard) but another manifest has \(count) shards")
-      }
-      count = shard.count
-      guard shardsSeen.insert(shard.index).inserted else {
-        throw ManifestError(file: url.path, problem: "repeats shard \(shard)")
+  /// Assembles the outputs of a sharded sweep from its journal, once every shard is done
+  /// (`harness merge E.json`, the Slurm merge job): writes the CSV, summary and manifest
+  /// atomically and removes the journal.
+  /// - Throws: ``JournalError`` when there is no journal, it belongs to another experiment or
+  ///   binary, or units are missing or do not verify (naming them); nothing is written then.
+  public static func merge(experiment: Experiment, log: (@Sendable (String) -> Void)? = nil) throws -> SweepRunner.Outcome {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let runner = SweepRunner(experiment: experiment, resume: true, log: log)
+    let layout = try runner.lay(startOver: false, seeds: nil, existingOnly: true)
+    var results: [UnitResult] = []
+    var missing: [String] = []
+    var invalid: [String] = []
+    for unit in layout.units {
+      switch layout.journal.entry(for: unit) {
+      case .verified(let result): results.append(result)
+      case .missing: missing.append(unit.id)
+      case .invalid(let why): invalid.append("\(layout.journal.entryURL(unit: unit.id).path) \(why)")
       }
     }
-    if let count, shardsSeen.count != count {
-      let missing = (0..<count).filter { !shardsSeen.contains($0) }.map { "\($0)/\(count)" }
-      throw ManifestError(file: firstURL.path, problem: "shards \(missing.joined(separator: ", ")) are missing")
+    guard missing.isEmpty && invalid.isEmpty else {
+      var problem = "holds \(results.count) of the sweep's \(layout.units.count) units"
+      if !missing.isEmpty {
+        problem += "; missing: " + missing.prefix(8).joined(separator: ", ") + (missing.count > 8 ? " and \(missing.count - 8) more" : "")
+      }
+      if !invalid.isEmpty {
+        problem += "; unusable: " + invalid.prefix(3).joined(separator: "; ") + (invalid.count > 3 ? " and \(invalid.count - 3) more" : "")
+      }
+      problem += ". Re-run the shards that own them (harness sweep E.json --shard i/n --resume), or finish the sweep here with harness sweep E.json --resume"
+      throw JournalError(file: layout.journal.folder.path, problem: problem)
     }
+    var outcome = try finish(layout, results: results, log: log)
+    outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    outcome.unitsResumed = results.count
+    return outcome
+  }
 
-    let folder = firstURL.deletingLastPathComponent()
-    let experimentURL = URL(fileURLWithPath: first.experiment.path, relativeTo: folder).standardizedFileURL
-    let experiment = try Experiment.parse(Data(first.experiment.content.utf8), file: experimentURL)
-    let seeds = first.seeds.compactMap(UInt64.init)
-    let order = Dictionary(uniqueKeysWithValues: SweepRun.all(points: experiment.gridPoints, seeds: seeds, workers: experiment.workers).map { ($0.key, $0.index) })
+  /// Writes the outputs of `layout`'s sweep from `results` (one per unit, in unit order) and
+  /// removes the journal.
+  static func finish(_ layout: SweepRunner.Layout, results: [UnitResult], log: (@Sendable (String) -> Void)?) throws -> SweepRunner.Outcome {
+    precondition(results.count == layout.units.count, "every unit needs its result")
+    var byRun: [String: [UnitResult]] = [:]
+    for result in results { byRun[result.run, default: []].append(result) }
+    let experiment = layout.experiment
+    let executed = layout.runs.map { run in assemble(run, byRun[run.key] ?? [], generator: experiment.generator) }
+    let outcome = try write(
+      layout.runs, executed, experiment: experiment, seeds: layout.journal.seeds,
+      seedsDrawn: layout.journal.header.seedsDrawn, log: log)
+    try layout.journal.remove()
+    return outcome
+  }
 
-    var resultRows: [(Int, [String])] = []
-    var summaryRows: [(Int, [String])] = []
-    var records: [(Int, RunManifest.RunRecord)] = []
-    for (url, m) in zip(urls, manifests) {
-      let base = url.deletingLastPathComponent()
-      let results = try CSVTable(contentsOf: URL(fileURLWithPath: m.outputs.csv, relativeTo: base))
-      let summary = try CSVTable(contentsOf: URL(fileURLWithPath: m.outputs.summary, relativeTo: base))
-      func position(_ key: String, in file: String) throws -> Int {
-        guard let p = order[key] else { throw ManifestError(file: file, problem: "holds run \(key), which the experiment does not have") }
-        return p
+  /// One run's rows, summary row and manifest record from its units' results, in chunk order.
+  static func assemble(_ run: SweepRun, _ parts: [UnitResult], generator: String) -> SweepRunner.Executed {
+    let fixed = RowPrefix(run: run, generator: generator)
+    let rows = parts.flatMap(\.rows)
+    let tensors = parts.flatMap(\.results)
+    let hashes = tensors.map { RunManifest.TensorHash(name: $0.name, sha256: $0.sha256) }
+    let engineSeconds = parts.reduce(0) { $0 + $1.engineSeconds }
+    var evaluation: [String: String] = [:]
+    for part in parts { evaluation.merge(part.evaluation) { first, _ in first } }
+    let rejection = parts.lazy.compactMap(\.rejection).first
+    let summary = rejection.map {
+      fixed.summaryRow(label: run.point.label, totals: nil, skipped: 0, errors: rows.count, seconds: 0, status: "error", message: $0)
+    } ?? fixed.summaryRow(
+      label: run.point.label, totals: RunTotals(tensors), skipped: parts.reduce(0) { $0 + $1.skipped }, errors: 0,
+      seconds: engineSeconds, status: "ok", message: "")
+    let record = RunManifest.RunRecord(
+      configID: run.point.id, seed: "\(run.seed)", workers: run.workers, overrides: run.point.label,
+      status: rejection == nil ? "ok" : "error", resultSHA256: ResultHashing.hash(tensors: hashes),
+      rowsSHA256: ResultHashing.hash(rows: rows, header: ResultColumns.tensors), tensors: hashes)
+    return SweepRunner.Executed(
+      rows: rows, summary: summary, record: record, warnings: parts.flatMap(\.warnings),
+      engineSeconds: engineSeconds, evaluation: evaluation)
+  }
+
+  /// Writes the CSV, summary and manifest of `runs` (with their assembled outputs, in run order)
+  /// atomically; a skip warning is logged once per grid point.
+  static func write(
+    _ runs: [SweepRun], _ executed: [SweepRunner.Executed], experiment: Experiment, seeds: [UInt64], seedsDrawn: Bool,
+    log: (@Sendable (String) -> Void)?
+  ) throws -> SweepRunner.Outcome {
+    var results = CSVTable(header: ResultColumns.tensors, source: experiment.output.path)
+    var summary = CSVTable(header: ResultColumns.summary, source: experiment.summaryURL.path)
+    var records: [RunManifest.RunRecord] = []
+    var engineSeconds = 0.0
+    var warned = Set<String>()
+    for (run, e) in zip(runs, executed) {
+      engineSeconds += e.engineSeconds
+      for row in e.rows { results.append(row) }
+      summary.append(e.summary)
+      records.append(e.record)
+      // A skip repeats for every seed and worker count of a grid point: say it once.
+      for warning in e.warnings where warned.insert("\(run.point.id) \(warning)").inserted {
+        log?("warning: \(run.point.id): \(warning)")
       }
-      for row in results.rows { resultRows.append((try position(ResultColumns.runKey(ofTensorRow: row), in: results.source), row)) }
-      let s = (id: try summary.columnIndex(named: "config_id"), seed: try summary.columnIndex(named: "seed"), workers: try summary.columnIndex(named: "workers"))
-      for row in summary.rows { summaryRows.append((try position(SweepRun.key(configID: row[s.id], seed: row[s.seed], workers: row[s.workers]), in: summary.source), row)) }
-      for r in m.runs { records.append((try position(r.runKey, in: url.path), r)) }
     }
-    // A stable sort by run position keeps each run's rows in their written order.
-    let results = CSVTable(header: ResultColumns.tensors, rows: stableSorted(resultRows))
-    let summary = CSVTable(header: ResultColumns.summary, rows: stableSorted(summaryRows))
-
-    let builder = ManifestBuilder(experiment: experiment, manifestURL: experiment.manifestURL)
-    var manifest = first
-    manifest.shard = nil
-    manifest.runs = stableSorted(records)
-    manifest.outputs = .init(
-      csv: builder.relative(experiment.output), summary: builder.relative(experiment.summaryURL),
-      csvDeterministicSHA256: ResultHashing.hash(rows: results.rows, header: results.header))
-    manifest.experiment.path = builder.relative(experiment.file)
-    manifest.inputs = try builder.inputs()
+    let manifest = try ManifestBuilder(experiment: experiment, manifestURL: experiment.manifestURL).build(
+      seeds: seeds, seedsDrawn: seedsDrawn, results: results, resultsURL: experiment.output,
+      summaryURL: experiment.summaryURL, runs: records, shard: nil)
     try FileManager.default.createDirectory(at: experiment.output.deletingLastPathComponent(), withIntermediateDirectories: true)
     try results.write(to: experiment.output)
     try summary.write(to: experiment.summaryURL)
     try AtomicFile.write(try manifest.encoded(), to: experiment.manifestURL)
-    return experiment.manifestURL
-  }
-
-  private static func stableSorted<T>(_ items: [(Int, T)]) -> [T] {
-    items.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map { $0.element.1 }
+    return SweepRunner.Outcome(
+      results: results, summary: summary, manifest: manifest, resultsURL: experiment.output,
+      summaryURL: experiment.summaryURL, manifestURL: experiment.manifestURL, seconds: 0,
+      engineSeconds: engineSeconds, unitsRun: 0, unitsResumed: 0)
   }
 }

@@ -30,31 +30,3 @@ public struct SweepRun: Sendable, Equatable {
     "\(configID)|\(seed)|\(workers)"
   }
 }
-
-/// A deterministic slice `index/count` of a sweep: the runs whose position `i` has
-/// `i % count == index` (0-based), so every shard gets a mix of cheap and costly points.
-public struct Shard: Sendable, Equatable, CustomStringConvertible {
-  public var index: Int
-  public var count: Int
-
-  /// Parses `i/n` with `0 <= i < n`.
-  public init?(_ text: String) {
-    let parts = text.split(separator: "/")
-    guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (0..<n).contains(i) else { return nil }
-    index = i
-    count = n
-  }
-
-  public init(index: Int, count: Int) {
-    precondition(count >= 1 && (0..<count).contains(index), "shard \(index)/\(count) is out of range")
-    self.index = index
-    self.count = count
-  }
-
-  public var description: String { "\(index)/\(count)" }
-
-  /// File-name tag: `shard0of2`.
-  public var tag: String { "shard\(index)of\(count)" }
-
-  public func contains(_ run: SweepRun) -> Bool { run.index % count == index }
-}

@@ -2,28 +2,40 @@ import Dispatch
 import Foundation
 import Palettization
 
-/// Runs an experiment's sweep and writes its results CSV, summary CSV and manifest.
+/// Runs an experiment's sweep, or one shard of it, as journaled work units, and writes its
+/// results CSV, summary CSV and manifest.
+///
+/// The sweep is cut into ``WorkUnit``s (run × tensor chunk, see ``UnitPolicy``). Every finished
+/// unit is journaled at once (``SweepJournal``); `resume` skips the units whose entry verifies.
+/// A whole sweep assembles its outputs from all units in plan order once they are done, so the
+/// outputs are byte-identical (timing columns aside) however the work was cut, sharded, killed
+/// and resumed; a shard (``run(shard:seeds:)``) only journals its units, and
+/// ``SweepMerger/merge(experiment:log:)`` assembles the outputs when every shard is done.
 public struct SweepRunner: Sendable {
   public var experiment: Experiment
-  /// Run only this slice of the runs (`--shard i/n`); outputs get a `.shardIofN` tag.
-  public var shard: Shard?
+  /// Skip units whose journal entry verifies; without it a whole sweep starts over (removing an
+  /// earlier journal) and a shard re-runs all of its units.
+  public var resume: Bool
+  /// How runs are cut into units.
+  public var unitPolicy: UnitPolicy
   /// Progress and warnings go here (stderr in the CLI); `nil` is quiet.
   public var log: (@Sendable (String) -> Void)?
-  /// Thread budget: runs execute concurrently while their worker counts fit in it (two
-  /// 1-worker runs share a 2-core machine). Results do not depend on it.
+  /// Thread budget: units execute concurrently while their worker counts fit in it (two
+  /// 1-worker units share a 2-core machine). Results do not depend on it.
   public var threads: Int
 
   public init(
-    experiment: Experiment, shard: Shard? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-    log: (@Sendable (String) -> Void)? = nil
+    experiment: Experiment, threads: Int = ProcessInfo.processInfo.activeProcessorCount, resume: Bool = false,
+    unitPolicy: UnitPolicy = .standard, log: (@Sendable (String) -> Void)? = nil
   ) {
     self.experiment = experiment
-    self.shard = shard
     self.threads = max(1, threads)
+    self.resume = resume
+    self.unitPolicy = unitPolicy
     self.log = log
   }
 
-  /// What a sweep produced.
+  /// What a whole sweep produced.
   public struct Outcome: Sendable {
     public var results: CSVTable
     public var summary: CSVTable
@@ -32,67 +44,136 @@ public struct SweepRunner: Sendable {
     public var resultsURL: URL
     public var summaryURL: URL
     public var manifestURL: URL
-    /// Wall-clock seconds of the whole sweep, and of the engine inside it.
+    /// Wall-clock seconds of this process, and engine seconds summed over all units (those
+    /// resumed from the journal included, as journaled).
+    public var seconds: Double
+    public var engineSeconds: Double
+    /// Units run by this process and units taken from the journal.
+    public var unitsRun: Int
+    public var unitsResumed: Int
+  }
+
+  /// What one shard did.
+  public struct ShardOutcome: Sendable {
+    public var shard: Shard
+    /// Units of this shard: run now, and found journaled (with `resume`).
+    public var units: Int
+    public var unitsRun: Int
+    public var unitsResumed: Int
+    /// Units of the whole sweep, and how many have a journal entry now.
+    public var totalUnits: Int
+    public var journaledUnits: Int
+    public var journal: URL
     public var seconds: Double
     public var engineSeconds: Double
   }
 
-  /// Output paths, with the shard tag when sharded.
-  public var outputURLs: (results: URL, summary: URL, manifest: URL) {
-    guard let shard else { return (experiment.output, experiment.summaryURL, experiment.manifestURL) }
-    func tagged(_ url: URL, _ suffix: String) -> URL {
-      url.deletingLastPathComponent().appendingPathComponent("\(experiment.name).\(shard.tag).\(suffix)")
-    }
-    return (tagged(experiment.output, "csv"), tagged(experiment.output, "summary.csv"), tagged(experiment.output, "manifest.json"))
-  }
-
-  /// Runs the sweep (or its shard) and writes the outputs atomically.
-  /// - Parameter seeds: seeds to use when the experiment lists none (``reproduce`` passes the
-  ///   recorded ones); `nil` draws one from the system.
+  /// Runs the whole sweep (the units not yet journaled, with `resume`), writes the outputs
+  /// atomically, and removes the journal.
+  /// - Parameter drawnSeeds: seeds to use when the experiment lists none and no journal has
+  ///   them yet; `nil` draws one from the system (recorded in the journal and manifest).
   public func run(seeds drawnSeeds: [UInt64]? = nil) throws -> Outcome {
     let start = DispatchTime.now().uptimeNanoseconds
-    let context = try prepareContext()
-
-    let seedsDrawn = experiment.seeds == nil
-    let seeds = experiment.seeds ?? drawnSeeds ?? [UInt64.random(in: 0...(1 << 53))]
-    let runs = SweepRun.all(points: experiment.gridPoints, seeds: seeds, workers: experiment.workers)
-      .filter { shard?.contains($0) ?? true }
-
-    var results = CSVTable(header: ResultColumns.tensors, source: outputURLs.results.path)
-    var summary = CSVTable(header: ResultColumns.summary, source: outputURLs.summary.path)
-    var records: [RunManifest.RunRecord] = []
-    var engineSeconds = 0.0
-    var warned = Set<String>()
-    let progress = ProgressLine(total: runs.count, log: log)
-    let executedRuns = try RunScheduler(threads: threads).execute(runs) { run in
-      let executed = try execute(run, in: context)
-      progress.advance(label: "\(run.point.id) seed \(run.seed) workers \(run.workers)")
-      return executed
+    let layout = try lay(startOver: !resume, seeds: drawnSeeds)
+    var results = resume ? journaled(layout.units, in: layout.journal) : [:]
+    let resumed = results.count
+    let todo = layout.units.filter { results[$0.index] == nil }
+    if resume {
+      log?("resume: \(resumed) of \(layout.units.count) units already journaled in \(layout.journal.folder.path); running \(todo.count)")
     }
-    // Outputs are assembled in run order, whatever order the runs finished in.
-    for (run, executed) in zip(runs, executedRuns) {
-      engineSeconds += executed.engineSeconds
-      for row in executed.rows { results.append(row) }
-      summary.append(executed.summary)
-      records.append(executed.record)
-      // A skip repeats for every seed and worker count of a grid point: say it once.
-      for warning in executed.warnings where warned.insert("\(run.point.id) \(warning)").inserted {
-        log?("warning: \(run.point.id): \(warning)")
+    for (unit, result) in zip(todo, try executeAndJournal(todo, layout: layout, resumed: results)) {
+      results[unit.index] = result
+    }
+    var outcome = try SweepMerger.finish(layout, results: layout.units.compactMap { results[$0.index] }, log: log)
+    outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    outcome.unitsRun = todo.count
+    outcome.unitsResumed = resumed
+    return outcome
+  }
+
+  /// Runs this shard's units (those not yet journaled, with `resume`), journaling each; writes
+  /// no outputs. When every shard is done, ``SweepMerger/merge(experiment:log:)`` (`harness
+  /// merge E.json`) assembles them.
+  public func run(shard: Shard, seeds drawnSeeds: [UInt64]? = nil) throws -> ShardOutcome {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let layout = try lay(startOver: false, seeds: drawnSeeds)
+    let mine = shard.units(of: layout.units)
+    let done = resume ? journaled(mine, in: layout.journal) : [:]
+    let todo = mine.filter { done[$0.index] == nil }
+    log?("shard \(shard): \(mine.count) of the sweep's \(layout.units.count) units"
+      + (resume ? ", \(done.count) already journaled; running \(todo.count)" : ""))
+    let ran = try executeAndJournal(todo, layout: layout, resumed: done)
+    let present = layout.journal.presentUnitIDs()
+    return ShardOutcome(
+      shard: shard, units: mine.count, unitsRun: todo.count, unitsResumed: done.count, totalUnits: layout.units.count,
+      journaledUnits: layout.units.filter { present.contains($0.id) }.count, journal: layout.journal.folder,
+      seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+      engineSeconds: ran.reduce(0) { $0 + $1.engineSeconds })
+  }
+
+  /// A sweep laid out: what its runs share, its journal, runs and units.
+  struct Layout {
+    var experiment: Experiment
+    var context: Context
+    var journal: SweepJournal
+    var runs: [SweepRun]
+    var units: [WorkUnit]
+  }
+
+  /// Loads the model, opens (or with `startOver`, first removes) the journal, and plans the
+  /// units. With `existingOnly` a missing journal is an error instead of being created.
+  func lay(startOver: Bool, seeds drawnSeeds: [UInt64]?, existingOnly: Bool = false) throws -> Layout {
+    let context = try prepareContext()
+    guard let binary = HarnessBinary.current else {
+      throw JournalError(file: "/proc/self/exe", problem: "cannot be read, so the journal cannot name the binary that wrote it")
+    }
+    let seeds = experiment.seeds ?? drawnSeeds ?? [UInt64.random(in: 0...(1 << 53))]
+    let expected = try JournalHeader.expected(for: experiment, binary: binary, seeds: seeds, seedsDrawn: experiment.seeds == nil)
+    let folder = SweepJournal.folder(for: experiment)
+    if startOver, FileManager.default.fileExists(atPath: folder.path) {
+      try FileManager.default.removeItem(at: folder)
+      log?("note: removed the journal of an earlier, unfinished sweep (\(folder.path)); pass --resume to continue one instead")
+    }
+    let journal: SweepJournal
+    if existingOnly {
+      guard let found = try SweepJournal.existing(for: experiment, expected: expected) else {
+        throw JournalError(file: folder.path, problem: "does not exist, so there is nothing to merge: run the shards first (harness sweep \(experiment.file.path) --shard i/n)")
+      }
+      journal = found
+    } else {
+      journal = try SweepJournal.open(for: experiment, expected: expected)
+    }
+    let runs = SweepRun.all(points: experiment.gridPoints, seeds: journal.seeds, workers: experiment.workers)
+    let units = UnitPlanner.units(try runs.map { try work(of: $0, in: context) }, policy: unitPolicy)
+    return Layout(experiment: experiment, context: context, journal: journal, runs: runs, units: units)
+  }
+
+  /// The verified journal entries of `units`, by unit index; unusable entries are noted and
+  /// their units run again.
+  func journaled(_ units: [WorkUnit], in journal: SweepJournal) -> [Int: UnitResult] {
+    var found: [Int: UnitResult] = [:]
+    for unit in units {
+      switch journal.entry(for: unit) {
+      case .verified(let result): found[unit.index] = result
+      case .invalid(let why): log?("note: \(journal.entryURL(unit: unit.id).path) \(why); running the unit again")
+      case .missing: continue
       }
     }
+    return found
+  }
 
-    let urls = outputURLs
-    let manifest = try ManifestBuilder(experiment: experiment, manifestURL: urls.manifest).build(
-      seeds: seeds, seedsDrawn: seedsDrawn, results: results, resultsURL: urls.results,
-      summaryURL: urls.summary, runs: records, shard: shard)
-    try FileManager.default.createDirectory(at: urls.results.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try results.write(to: urls.results)
-    try summary.write(to: urls.summary)
-    try AtomicFile.write(try manifest.encoded(), to: urls.manifest)
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    return Outcome(
-      results: results, summary: summary, manifest: manifest, resultsURL: urls.results,
-      summaryURL: urls.summary, manifestURL: urls.manifest, seconds: seconds, engineSeconds: engineSeconds)
+  /// Runs `units` within the thread budget, journaling each as soon as it is done.
+  private func executeAndJournal(_ units: [WorkUnit], layout: Layout, resumed: [Int: UnitResult]) throws -> [UnitResult] {
+    let resumedCost = layout.units.filter { resumed[$0.index] != nil }.reduce(0) { $0 + $1.cost }
+    let progress = ProgressLine(costs: units.map(\.cost), resumed: resumed.count, resumedCost: resumedCost, log: log)
+    let context = layout.context
+    let journal = layout.journal
+    return try RunScheduler(threads: threads).execute(units) { unit in
+      let result = try execute(unit, in: context)
+      try journal.write(result)
+      progress.advance(label: unit.label, cost: unit.cost)
+      return result
+    }
   }
 
   /// What every run of a sweep shares: the model, the resolved base plan, the sensitivities.
@@ -119,11 +200,19 @@ public struct SweepRunner: Sendable {
     var record: RunManifest.RunRecord
     var warnings: [String]
     var engineSeconds: Double
+    /// Run-level values of the run's units (``UnitResult/evaluation``).
+    var evaluation: [String: String]
   }
 
-  /// Applies the run's grid point to every selected tensor of `basePlan` and palettizes.
+  /// Runs one whole run as a single unit and assembles its outputs (``Reproducer``, benchmarks).
   func execute(_ run: SweepRun, in context: Context) throws -> Executed {
-    let model = context.model
+    let units = UnitPlanner.units([try work(of: run, in: context)], policy: .wholeRuns)
+    return SweepMerger.assemble(run, try units.map { try execute($0, in: context) }, generator: experiment.generator)
+  }
+
+  /// `run`'s plan: the base plan with the grid point applied to every selected tensor, the
+  /// selected entries in plan order, and why the grid point is rejected as a whole, if it is.
+  func resolvedPlan(_ run: SweepRun, in context: Context) -> (selected: [ResolvedTensor], rejection: String?) {
     var plan = context.basePlan
     var rejection: String?
     for i in plan.indices {
@@ -133,49 +222,62 @@ public struct SweepRunner: Sendable {
       plan[i].options = newOptions
       if rejection == nil { rejection = Self.validate(newSpec, newOptions) }
     }
-    let selected = plan.filter { $0.spec != nil }
-    let fixed = RowPrefix(run: run, generator: experiment.generator)
+    return (plan.filter { $0.spec != nil }, rejection)
+  }
+
+  /// What the unit planner needs of `run`: its selected tensors with estimated costs.
+  func work(of run: SweepRun, in context: Context) throws -> UnitPlanner.RunWork {
+    let (selected, rejection) = resolvedPlan(run, in: context)
+    var tensors: [(name: String, cost: Int)] = []
+    for entry in selected {
+      tensors.append((entry.name, WorkCost.estimate(count: try context.model.describe(entry.name).count, spec: entry.spec)))
+    }
+    return UnitPlanner.RunWork(run: run, tensors: tensors, rejected: rejection != nil)
+  }
+
+  /// Palettizes one unit's tensors (or writes its error rows when the grid point is rejected).
+  func execute(_ unit: WorkUnit, in context: Context) throws -> UnitResult {
+    let model = context.model
+    let (selected, rejection) = resolvedPlan(unit.run, in: context)
+    let names = Set(unit.tensors)
+    let plan = selected.filter { names.contains($0.name) }
+    let fixed = RowPrefix(run: unit.run, generator: experiment.generator)
+    var result = UnitResult(
+      unit: unit.id, run: unit.run.key, tensors: unit.tensors, rows: [], results: [], skipped: 0,
+      rejection: rejection, warnings: [], evaluation: [:], engineSeconds: 0)
 
     if let rejection {
-      let rows = selected.map { entry in
+      result.rows = plan.map { entry in
         fixed.row(entry: entry, shape: (try? model.describe(entry.name).shape) ?? [], status: "error", message: rejection)
       }
-      let record = RunManifest.RunRecord(
-        configID: run.point.id, seed: "\(run.seed)", workers: run.workers, overrides: run.point.label,
-        status: "error", resultSHA256: ResultHashing.hash(tensors: []), rowsSHA256: ResultHashing.hash(rows: rows, header: ResultColumns.tensors),
-        tensors: [])
-      let summary = fixed.summaryRow(label: run.point.label, palettized: nil, skipped: 0, errors: rows.count, seconds: 0, status: "error", message: rejection)
-      return Executed(rows: rows, summary: summary, record: record, warnings: [], engineSeconds: 0)
+      return result
     }
 
     let start = DispatchTime.now().uptimeNanoseconds
     let palettized = try KMeansPalettizer(model: model, plan: plan).prepare(
-      numWorkers: run.workers, seed: run.seed, generator: experiment.generator, sensitivities: context.sensitivities)
-    let engineSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+      numWorkers: unit.run.workers, seed: unit.run.seed, generator: experiment.generator, sensitivities: context.sensitivities)
+    result.engineSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    result.warnings = palettized.warnings
 
-    var rows: [[String]] = []
-    var tensorHashes: [RunManifest.TensorHash] = []
-    var skipped = 0
+    // Per-run hook point: palettization is done, rows are not yet written. Under
+    // `UnitPolicy.wholeRuns` this unit is its whole run, so `palettized` holds every
+    // reconstructed tensor of the run: a model-output evaluation goes here, adding its
+    // per-tensor values to the rows below and its run-level values to `result.evaluation`
+    // (journaled with the unit, handed to the run's assembly in `SweepMerger.assemble`).
+
     for outcome in palettized.outcomes {
       switch outcome {
-      case .palettized(let entry, let result, let seconds):
-        rows.append(fixed.row(entry: entry, result: result, seconds: seconds))
-        tensorHashes.append(.init(name: entry.name, sha256: ResultHashing.hash(result)))
+      case .palettized(let entry, let r, let seconds):
+        result.rows.append(fixed.row(entry: entry, result: r, seconds: seconds))
+        result.results.append(UnitResult.TensorResult(name: entry.name, result: r))
       case .skipped(let entry, let reason):
-        skipped += 1
-        rows.append(fixed.row(entry: entry, shape: (try? model.describe(entry.name).shape) ?? [], status: "skipped", message: reason))
+        result.skipped += 1
+        result.rows.append(fixed.row(entry: entry, shape: (try? model.describe(entry.name).shape) ?? [], status: "skipped", message: reason))
       case .untouched:
         continue
       }
     }
-    let record = RunManifest.RunRecord(
-      configID: run.point.id, seed: "\(run.seed)", workers: run.workers, overrides: run.point.label,
-      status: "ok", resultSHA256: ResultHashing.hash(tensors: tensorHashes),
-      rowsSHA256: ResultHashing.hash(rows: rows, header: ResultColumns.tensors), tensors: tensorHashes)
-    let summary = fixed.summaryRow(
-      label: run.point.label, palettized: palettized, skipped: skipped, errors: 0,
-      seconds: engineSeconds, status: "ok", message: "")
-    return Executed(rows: rows, summary: summary, record: record, warnings: palettized.warnings, engineSeconds: engineSeconds)
+    return result
   }
 
   /// Why a spec/options pair cannot run, or `nil`.

@@ -1,0 +1,15 @@
+import Foundation
+
+/// A sweep journal that cannot be used: which folder or file, and what is wrong. The message
+/// says how to go on (resume with the binary that wrote it, or remove the journal).
+public struct JournalError: LocatedError, Equatable, Sendable {
+  /// The journal folder or the file in it at fault.
+  public var file: String
+  public var problem: String
+  public var line: Int? { nil }
+
+  public init(file: String, problem: String) {
+    self.file = file
+    self.problem = problem
+  }
+}
