@@ -13,6 +13,7 @@ extension Harness {
         Example:
           harness bench --engine --large --model models/minilm/model.safetensors --workers 2
           harness bench --experiment experiments/w4.json --config-id g1-p5
+          harness bench --encoder models/minilm --corpus experiments/corpus/eval.txt
         """)
 
     @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
@@ -33,6 +34,8 @@ extension Harness {
     @Option(help: "Grid point for --experiment (default: the first).")
     var configID: String?
 
+    @OptionGroup var encoderOptions: EncoderBenchOptions
+
     @Option(help: "Repetitions per figure (best is reported).")
     var repetitions: Int = 3
 
@@ -44,10 +47,11 @@ extension Harness {
     func run() throws {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
-        let all = !engine && model == nil && experiment == nil
+        let all = !engine && model == nil && experiment == nil && encoderOptions.encoder == nil
         if engine || all || large { _ = try bench.engine(large: large) }
         if let model { _ = try bench.model(fileURL(model), workers: workers) }
         if let experiment { _ = try bench.sweepPoint(fileURL(experiment), configID: configID) }
+        if let settings = encoderOptions.settings { _ = try bench.encoder(settings) }
       }
     }
   }

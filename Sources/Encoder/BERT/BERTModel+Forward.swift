@@ -88,7 +88,7 @@ extension BERTModel {
   }
 
   /// `output = input · weightᵀ` (`[rows, outputs]`), no bias.
-  private func matmul(_ input: [Float], _ weight: [Float], rows: Int, inputs: Int, outputs: Int,
+  func matmul(_ input: [Float], _ weight: [Float], rows: Int, inputs: Int, outputs: Int,
                       into output: inout [Float], blas: OpenBLAS) {
     input.withUnsafeBufferPointer { a in
       weight.withUnsafeBufferPointer { w in
@@ -170,5 +170,30 @@ extension BERTModel {
         }
       }
     }
+  }
+}
+
+extension BERTModel {
+  /// Only the Linear-layer matrix products of encoding `ids` in batches (same shapes, same
+  /// BLAS calls, no attention, bias, norm or activation): the benchmark's floor.
+  public func layerProductsOnly(ids: [[Int32]], batchSize: Int, threads: Int) -> Float {
+    let blas = (try? OpenBLAS.shared())
+    guard let blas else { return 0 }
+    blas.setThreads(threads)
+    let h = config.hiddenSize, inter = config.intermediateSize
+    var checksum: Float = 0
+    for batch in SentenceEncoder.batches(ids, batchSize: batchSize) {
+      let t = batch.reduce(0) { $0 + ids[$1].count }
+      let input = [Float](repeating: 0.01, count: t * inter)
+      var qkv = [Float](repeating: 0, count: t * 3 * h), out = [Float](repeating: 0, count: t * inter)
+      for layer in layers {
+        matmul(input, layer.qkvWeight, rows: t, inputs: h, outputs: 3 * h, into: &qkv, blas: blas)
+        matmul(input, layer.attentionOutputWeight, rows: t, inputs: h, outputs: h, into: &out, blas: blas)
+        matmul(input, layer.intermediateWeight, rows: t, inputs: h, outputs: inter, into: &out, blas: blas)
+        matmul(input, layer.outputWeight, rows: t, inputs: inter, outputs: h, into: &out, blas: blas)
+      }
+      checksum += out[0] + qkv[0]
+    }
+    return checksum
   }
 }
