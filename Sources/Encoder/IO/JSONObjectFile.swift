@@ -27,6 +27,13 @@ struct JSONObjectFile {
     self.object = object
   }
 
+  /// Whether a JSONSerialization value is `true`/`false`. (`value is Bool` also holds for the
+  /// numbers 0 and 1 in swift-corelibs-foundation, whose JSON booleans are NSNumbers of type `c`.)
+  static func isBoolean(_ value: Any) -> Bool {
+    guard let number = value as? NSNumber else { return value is Bool }
+    return String(cString: number.objCType) == "c"
+  }
+
   func fail(_ key: String, _ problem: String) -> EncoderError {
     EncoderError(file: path, problem: "\(key): \(problem)")
   }
@@ -37,7 +44,7 @@ struct JSONObjectFile {
       if let fallback { return fallback }
       throw fail(key, "missing")
     }
-    guard let number = raw as? NSNumber, !(raw is Bool), let value = Int(exactly: number.doubleValue) else {
+    guard let number = raw as? NSNumber, !Self.isBoolean(raw), let value = Int(exactly: number.doubleValue) else {
       throw fail(key, "expected an integer, found \(raw)")
     }
     return value
@@ -48,14 +55,14 @@ struct JSONObjectFile {
       if let fallback { return fallback }
       throw fail(key, "missing")
     }
-    guard let number = raw as? NSNumber, !(raw is Bool) else { throw fail(key, "expected a number, found \(raw)") }
+    guard let number = raw as? NSNumber, !Self.isBoolean(raw) else { throw fail(key, "expected a number, found \(raw)") }
     return number.doubleValue
   }
 
   /// Boolean field `key`: `nil` when absent or JSON `null`.
   func bool(_ key: String) throws(EncoderError) -> Bool? {
     guard let raw = object[key], !(raw is NSNull) else { return nil }
-    guard let value = raw as? Bool else { throw fail(key, "expected true or false, found \(raw)") }
+    guard Self.isBoolean(raw), let value = raw as? Bool else { throw fail(key, "expected true or false, found \(raw)") }
     return value
   }
 
