@@ -6,9 +6,9 @@ extension Harness {
     static let configuration = CommandConfiguration(
       abstract: "Sentence embeddings of a corpus (fp32 or palettized model) as a float32 [N, 384] .npy file.",
       discussion: """
-        Runs the MiniLM sentence encoder natively (WordPiece tokenizer, BERT forward over OpenBLAS,
-        mean pooling, L2 normalisation). With --palettized, every palettized weight of a
-        `harness palettize --output` file replaces the model's before encoding.
+        Runs the MiniLM sentence encoder natively (WordPiece tokenizer, BERT forward over \
+        OpenBLAS, mean pooling, L2 normalisation). With --palettized, every palettized weight \
+        of a `harness palettize --output` file replaces the model's before encoding.
 
         Example:
           harness embed --model models/minilm --corpus experiments/corpus/eval.txt --output fp32.npy

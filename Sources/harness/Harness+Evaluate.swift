@@ -6,11 +6,11 @@ extension Harness {
     static let configuration = CommandConfiguration(
       abstract: "How much of the fp32 model's sentence embeddings a palettized model keeps (one JSON line).",
       discussion: """
-        Encodes the corpus with the fp32 model and with the palettized model's reconstructed
-        weights and prints {"sentences", "mean_cosine", "min_cosine", "neighbour_agreement"}:
-        the cosine of each sentence's two embeddings (mean and minimum), and the fraction of
-        sentences whose nearest other sentence by cosine is the same under both models (ties go
-        to the lower line).
+        Encodes the corpus with the fp32 model and with the palettized model's reconstructed \
+        weights and prints {"sentences", "mean_cosine", "min_cosine", "neighbour_agreement"}: \
+        the cosine of each sentence's two embeddings (mean and minimum), and the fraction of \
+        sentences whose nearest other sentence by cosine is the same under both models (ties \
+        go to the earlier line).
 
         Example:
           harness palettize --model models/minilm/model.safetensors --output minilm-w4.safetensors

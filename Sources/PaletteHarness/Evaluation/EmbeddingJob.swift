@@ -56,6 +56,9 @@ public struct EmbeddingJob: Sendable {
   /// - Throws: ``EncoderError`` naming the file and the first palettized tensor that is not a
   ///   parameter of the model or whose shape differs from it.
   public static func reconstructed(_ encoder: SentenceEncoder, from url: URL) throws -> SentenceEncoder {
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      throw EncoderError(file: url.path, problem: "missing; write one with harness palettize --output")
+    }
     let contents: CompressedModelFile.Contents
     do { contents = try CompressedModelFile.load(url) } catch { throw EncoderError(file: nil, problem: error.description) }
     var replacements: [String: [Float]] = [:]
