@@ -79,3 +79,34 @@ struct BERTForwardTests {
     }
   }
 }
+
+@Suite("Row-split matrix products")
+struct MatmulSplitTests {
+  @Test("row ranges: 64-aligned starts, end at rows, no short tail", arguments: [
+    (1, 2, [0..<1]), (64, 2, [0..<64]), (65, 2, [0..<65]), (80, 2, [0..<64, 64..<80]), (129, 3, [0..<64, 64..<129]),
+    (200, 3, [0..<64, 64..<128, 128..<200]), (200, 1, [0..<200]), (1000, 2, [0..<512, 512..<1000]),
+  ] as [(Int, Int, [Range<Int>])])
+  func ranges(rows: Int, threads: Int, expected: [Range<Int>]) {
+    #expect(BERTModel.rowRanges(rows: rows, threads: threads) == expected)
+  }
+
+  @Test("products at the encoder's shapes are bitwise identical for 1 to 4 threads")
+  func threadInvariance() throws {
+    let blas = try OpenBLAS.shared()
+    let model = try TinyBERT.model()
+    var random = TinyBERT.SplitMix(state: 11)
+    for (inputs, outputs) in [(384, 1152), (1536, 384)] {
+      let weight = (0..<(inputs * outputs)).map { _ in random.next() }
+      for rows in [1, 5, 63, 64, 65, 70, 129, 200, 700] {
+        let input = (0..<(rows * inputs)).map { _ in random.next() }
+        var reference = [Float](repeating: 0, count: rows * outputs)
+        model.matmul(input, weight, rows: rows, inputs: inputs, outputs: outputs, into: &reference, blas: blas, threads: 1)
+        for threads in 2...4 {
+          var out = [Float](repeating: 0, count: rows * outputs)
+          model.matmul(input, weight, rows: rows, inputs: inputs, outputs: outputs, into: &out, blas: blas, threads: threads)
+          #expect(out.map(\.bitPattern) == reference.map(\.bitPattern), "\(rows)×\(inputs)·\(inputs)×\(outputs), \(threads) threads")
+        }
+      }
+    }
+  }
+}

@@ -25,7 +25,7 @@ extension BERTModel {
     precondition(threads >= 1, "threads must be at least 1")
     precondition(sequences.allSatisfy { (1...config.maxPositions).contains($0.count) },
                  "every sequence must hold 1...\(config.maxPositions) tokens")
-    blas.setThreads(threads)
+    blas.setThreads(1)  // this encoder's threads share the work (see matmul)
     let h = config.hiddenSize, inter = config.intermediateSize
     var states = TokenStates(lengths: sequences.map(\.count), width: h)
     let t = states.tokens
@@ -42,7 +42,7 @@ extension BERTModel {
       linear(states.values, layer.qkvWeight, layer.qkvBias, rows: t, inputs: h, outputs: 3 * h, into: &qkv, blas: blas, threads: threads)
       attention(qkv, states: states, into: &context, blas: blas, threads: threads)
       context.withUnsafeBufferPointer { observer?(l, .attentionOutput, $0, h) }
-      matmul(context, layer.attentionOutputWeight, rows: t, inputs: h, outputs: h, into: &product, blas: blas)
+      matmul(context, layer.attentionOutputWeight, rows: t, inputs: h, outputs: h, into: &product, blas: blas, threads: threads)
       addBiasResidualNorm(product, bias: layer.attentionOutputBias, residual: states.values,
                           weight: layer.attentionNormWeight, normBias: layer.attentionNormBias, into: &attended, rows: t, threads: threads)
       // Feed-forward.
@@ -50,7 +50,7 @@ extension BERTModel {
       linear(attended, layer.intermediateWeight, layer.intermediateBias, rows: t, inputs: h, outputs: inter,
              into: &activations, blas: blas, threads: threads, gelu: true)
       activations.withUnsafeBufferPointer { observer?(l, .output, $0, inter) }
-      matmul(activations, layer.outputWeight, rows: t, inputs: inter, outputs: h, into: &product, blas: blas)
+      matmul(activations, layer.outputWeight, rows: t, inputs: inter, outputs: h, into: &product, blas: blas, threads: threads)
       addBiasResidualNorm(product, bias: layer.outputBias, residual: attended,
                           weight: layer.outputNormWeight, normBias: layer.outputNormBias, into: &states.values, rows: t, threads: threads)
     }
@@ -87,23 +87,64 @@ extension BERTModel {
     }
   }
 
-  /// `output = input · weightᵀ` (`[rows, outputs]`), no bias.
+  /// `output = input · weightᵀ` (`[rows, outputs]`), no bias: one single-threaded OpenBLAS
+  /// `sgemm` per thread on a contiguous block of rows.
+  ///
+  /// Why not OpenBLAS's own threads: between products its idle workers spin in
+  /// `sched_yield`, competing with this encoder's threads for the cores (12 % of the samples in
+  /// `perf`, embed of 512 sentences with 2 threads). Why not a fixed 64-row block per call:
+  /// every call packs the whole weight again (`sgemm_incopy` rose from 4 % to 14 %).
+  ///
+  /// The result does not depend on `threads` (the tests check 1–4 threads bitwise): see
+  /// ``rowRanges(rows:threads:)`` for why each row meets the same kernel in every split.
   func matmul(_ input: [Float], _ weight: [Float], rows: Int, inputs: Int, outputs: Int,
-                      into output: inout [Float], blas: OpenBLAS) {
+              into output: inout [Float], blas: OpenBLAS, threads: Int) {
+    let ranges = Self.rowRanges(rows: rows, threads: threads)
     input.withUnsafeBufferPointer { a in
       weight.withUnsafeBufferPointer { w in
         output.withUnsafeMutableBufferPointer { c in
-          blas.sgemm(transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, alpha: 1,
-                     a.baseAddress!, lda: inputs, w.baseAddress!, ldb: inputs, beta: 0, c.baseAddress!, ldc: outputs)
+          let (a, w, c) = (a, w, c)
+          WorkSplit.ranges(ranges.count, threads: threads) { parts in
+            for part in parts {
+              let rows = ranges[part]
+              blas.sgemm(transposeA: false, transposeB: true, m: rows.count, n: outputs, k: inputs, alpha: 1,
+                         a.baseAddress! + rows.lowerBound * inputs, lda: inputs, w.baseAddress!, ldb: inputs, beta: 0,
+                         c.baseAddress! + rows.lowerBound * outputs, ldc: outputs)
+            }
+          }
         }
       }
     }
   }
 
+  /// The row blocks of ``matmul(_:_:rows:inputs:outputs:into:blas:threads:)``: at most
+  /// `threads` contiguous ranges, each starting at a multiple of 64 rows, the last ending at
+  /// `rows`, none but a lone one shorter than 16 rows.
+  ///
+  /// Why the result is the same for every split: OpenBLAS sums every element over the inner
+  /// dimension in the same order whatever the call's row count; what could differ is the
+  /// micro-kernel a row meets. Starts at multiples of 64 (a multiple of every x86-64 `sgemm`
+  /// tile size) put each row at the same position within its tile, and the tail tile is the
+  /// same because every split ends at `rows`. Calls of a few rows could take OpenBLAS's
+  /// separate small-matrix kernels (M·N·K ≤ 100³ on SkylakeX/Cooperlake), so a short last
+  /// range is merged into the one before it.
+  static func rowRanges(rows: Int, threads: Int) -> [Range<Int>] {
+    let blocks = (rows + 63) / 64
+    let parts = max(1, min(threads, blocks))
+    var ranges = (0..<parts).map { part in
+      min(rows, blocks * part / parts * 64)..<min(rows, blocks * (part + 1) / parts * 64)
+    }
+    if ranges.count > 1, let last = ranges.last, last.count < 16 {
+      ranges.removeLast()
+      ranges[ranges.count - 1] = ranges[ranges.count - 1].lowerBound..<rows
+    }
+    return ranges
+  }
+
   /// `output = input · weightᵀ + bias`, then GELU when `gelu`.
   private func linear(_ input: [Float], _ weight: [Float], _ bias: [Float], rows: Int, inputs: Int, outputs: Int,
                       into output: inout [Float], blas: OpenBLAS, threads: Int, gelu: Bool = false) {
-    matmul(input, weight, rows: rows, inputs: inputs, outputs: outputs, into: &output, blas: blas)
+    matmul(input, weight, rows: rows, inputs: inputs, outputs: outputs, into: &output, blas: blas, threads: threads)
     output.withUnsafeMutableBufferPointer { c in
       let c = c
       bias.withUnsafeBufferPointer { b in
@@ -179,7 +220,7 @@ extension BERTModel {
   public func layerProductsOnly(ids: [[Int32]], batchSize: Int, threads: Int) -> Float {
     let blas = (try? OpenBLAS.shared())
     guard let blas else { return 0 }
-    blas.setThreads(threads)
+    blas.setThreads(1)
     let h = config.hiddenSize, inter = config.intermediateSize
     var checksum: Float = 0
     for batch in SentenceEncoder.batches(ids, batchSize: batchSize) {
@@ -187,10 +228,10 @@ extension BERTModel {
       let input = [Float](repeating: 0.01, count: t * inter)
       var qkv = [Float](repeating: 0, count: t * 3 * h), out = [Float](repeating: 0, count: t * inter)
       for layer in layers {
-        matmul(input, layer.qkvWeight, rows: t, inputs: h, outputs: 3 * h, into: &qkv, blas: blas)
-        matmul(input, layer.attentionOutputWeight, rows: t, inputs: h, outputs: h, into: &out, blas: blas)
-        matmul(input, layer.intermediateWeight, rows: t, inputs: h, outputs: inter, into: &out, blas: blas)
-        matmul(input, layer.outputWeight, rows: t, inputs: inter, outputs: h, into: &out, blas: blas)
+        matmul(input, layer.qkvWeight, rows: t, inputs: h, outputs: 3 * h, into: &qkv, blas: blas, threads: threads)
+        matmul(input, layer.attentionOutputWeight, rows: t, inputs: h, outputs: h, into: &out, blas: blas, threads: threads)
+        matmul(input, layer.intermediateWeight, rows: t, inputs: h, outputs: inter, into: &out, blas: blas, threads: threads)
+        matmul(input, layer.outputWeight, rows: t, inputs: inter, outputs: h, into: &out, blas: blas, threads: threads)
       }
       checksum += out[0] + qkv[0]
     }
