@@ -25,7 +25,8 @@ extension Benchmarks {
   }
 
   /// Encoder throughput in sentences per second, as a ratio to PyTorch's measured in the same
-  /// run (best of ``repetitions`` on both sides, after one warm-up each); also the share of the
+  /// run (best of ``repetitions`` on both sides, after one warm-up each), and the ratio of CPU
+  /// time (all threads; steadier than wall time on a shared machine); also the share of the
   /// time spent in the layer matrix products (`sgemm` at the forward pass's shapes).
   public func encoder(_ settings: EncoderSettings) throws -> [Measurement] {
     let encoder = try SentenceEncoder(modelDirectory: settings.modelDirectory)
@@ -36,10 +37,13 @@ extension Benchmarks {
         + "OpenBLAS core \(encoder.blas.coreName) (\(encoder.blas.libraryPath))")
     var out: [Measurement] = []
 
-    var torch: (seconds: Double, note: String)?
+    var torch: (seconds: Double, cpu: Double, note: String)?
     if let script = settings.torchScript {
       torch = runTorchBaseline(script, settings: settings, count: sentences.count)
-      if let torch { log(String(format: "baseline: PyTorch %@: %.1f ms = %.1f sentences/s", torch.note, torch.seconds * 1e3, Double(sentences.count) / torch.seconds)) }
+      if let torch {
+        log(String(format: "baseline: PyTorch %@: %.1f ms (CPU %.1f ms) = %.1f sentences/s", torch.note, torch.seconds * 1e3,
+                   torch.cpu * 1e3, Double(sentences.count) / torch.seconds))
+      }
     }
     _ = encoder.encode(sentences, batchSize: settings.batchSize, threads: settings.threads)  // warm-up
     let swift = time { encoder.encode(sentences, batchSize: settings.batchSize, threads: settings.threads) }
@@ -50,7 +54,8 @@ extension Benchmarks {
     if let torch {
       out.append(Measurement(name: "Swift encoder, \(sentences.count) sentences", seconds: swift.seconds, cpuSeconds: swift.cpu,
                              baseline: "PyTorch time", ratio: swift.seconds / torch.seconds,
-                             note: note + String(format: "; throughput %.2fx PyTorch's", torch.seconds / swift.seconds)))
+                             note: note + String(format: "; throughput %.2fx PyTorch's, CPU time %.2fx less", torch.seconds / swift.seconds,
+                                                 torch.cpu / swift.cpu)))
     } else {
       out.append(Measurement(name: "Swift encoder, \(sentences.count) sentences", seconds: swift.seconds, cpuSeconds: swift.cpu,
                              baseline: "layer matrix products", ratio: swift.seconds / products.seconds, note: note + "; no PyTorch baseline"))
@@ -60,7 +65,7 @@ extension Benchmarks {
   }
 
   /// Runs the PyTorch benchmark script; `nil` (with a log line) when it cannot run.
-  private func runTorchBaseline(_ script: URL, settings: EncoderSettings, count: Int) -> (seconds: Double, note: String)? {
+  private func runTorchBaseline(_ script: URL, settings: EncoderSettings, count: Int) -> (seconds: Double, cpu: Double, note: String)? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", script.path, "--model", settings.modelDirectory.path, "--corpus", settings.corpus.path,
@@ -82,6 +87,6 @@ extension Benchmarks {
       log("baseline: \(script.lastPathComponent) failed (exit \(process.terminationStatus)); is torch installed?")
       return nil
     }
-    return (seconds, "\(json["torch"] ?? "?") + sentence-transformers, \(settings.threads) threads, batch \(settings.batchSize)")
+    return (seconds, json["cpu_seconds"] as? Double ?? .nan, "\(json["torch"] ?? "?") + sentence-transformers, \(settings.threads) threads, batch \(settings.batchSize)")
   }
 }
