@@ -29,7 +29,7 @@ extension Harness {
         let job = EmbeddingJob(modelDirectory: fileURL(options.model), corpus: fileURL(options.corpus),
                                palettized: palettized.map(fileURL), threads: options.threads, batchSize: options.batchSize)
         let embeddings = try job.embed(to: fileURL(output))
-        printError("embed: \(embeddings.rows) sentences × \(embeddings.dimension) -> \(output)")
+        printError("embed: \(embeddings.rows) sentences × \(embeddings.dimension) -> \(output); \(try EmbeddingJob.blasDescription())")
       }
     }
   }

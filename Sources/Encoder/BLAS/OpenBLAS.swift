@@ -12,10 +12,10 @@ import Foundation
 /// ``libraryPath`` (from `dladdr` on the resolved `cblas_sgemm`) shows where it came from.
 ///
 /// OpenBLAS's thread count is process-wide; ``setThreads(_:)`` changes it for every caller.
-/// Results of `sgemm`/`dgemm`/`dsyrk` do not depend on it: OpenBLAS parallelises level-3 calls
-/// by splitting the output (M and N), never the inner dimension, so every element is summed
-/// in the same order (the tests check 1 vs 2 threads bit for bit). They may depend on the CPU:
-/// the Debian build picks its kernels at run time for the processor (``coreName``).
+/// The encoder sets it to 1 and splits its products over its own threads (see
+/// `BERTModel.matmul`), so idle OpenBLAS workers do not spin against them. Results may depend
+/// on the CPU: the Debian build picks its kernels at run time for the processor
+/// (``coreName``).
 public final class OpenBLAS: @unchecked Sendable {
   // @unchecked: every stored property is immutable after init; the function pointers are
   // plain C entry points, callable from any thread.

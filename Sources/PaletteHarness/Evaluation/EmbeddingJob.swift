@@ -76,6 +76,16 @@ public struct EmbeddingJob: Sendable {
   }
 }
 
+extension EmbeddingJob {
+  /// Which BLAS the encoder runs on, for logs and manifests: `OpenBLAS core <name> (<path>)`.
+  /// OpenBLAS picks its kernels per CPU type, so embeddings can differ in the last bits between
+  /// machines with different cores.
+  public static func blasDescription() throws -> String {
+    let blas = try OpenBLAS.shared()
+    return "OpenBLAS core \(blas.coreName) (\(blas.libraryPath))"
+  }
+}
+
 extension SentenceEncoder {
   /// A short description for messages: the BERT sizes.
   var modelDescription: String {
