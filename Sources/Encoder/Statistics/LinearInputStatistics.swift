@@ -29,6 +29,10 @@ public struct LinearInputStatistics: Sendable {
       self.tokens = tokens
     }
 
+    /// `Σ_t x_t[j]²` for every input column `j`: the per-column input second moments (times
+    /// ``tokens``), the diagonal of the matrix.
+    public var diagonal: [Double] { (0..<width).map { values[$0 * width + $0] } }
+
     /// `10·log10(tr(W G Wᵀ) / tr(Δ G Δᵀ))` with `Δ = W − Ŵ`: the SNR in dB of the Linear's output
     /// `X Wᵀ` (bias aside) against its error `X Δᵀ`, over the tokens `G` was summed on.
     /// `+∞` when the reconstruction is exact (`Δ = 0`); `−∞` when `W G Wᵀ` has zero trace.
@@ -74,6 +78,14 @@ public struct LinearInputStatistics: Sendable {
   /// The Gram matrix of the Linear weight `name`; `nil` for the pooler (it receives no input
   /// in the sentence-embedding pipeline) and for names that are not encoder Linear weights.
   public func gram(for name: String) -> Gram? { grams[name] }
+
+  /// The output SNR of Linear weight `name` reconstructed as `reconstruction` (see
+  /// ``Gram/outputSNR(weight:reconstruction:)``); `nil` when the weight receives no input
+  /// (the pooler) or is not an encoder Linear weight.
+  public func outputSNR(of name: String, weight: [Float], reconstruction: [Float]) throws(EncoderError) -> Double? {
+    guard let gram = grams[name] else { return nil }
+    return try gram.outputSNR(weight: weight, reconstruction: reconstruction)
+  }
 
   /// The Linear weights that receive no input when sentence embeddings are computed.
   public static let unreachedWeights: Set<String> = ["pooler.dense.weight"]
