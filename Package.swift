@@ -15,6 +15,7 @@ let package = Package(
   name: "PaletteLab",
   products: [
     .library(name: "Palettization", targets: ["Palettization"]),
+    .library(name: "Encoder", targets: ["Encoder"]),
     .library(name: "PaletteHarness", targets: ["PaletteHarness"]),
     .executable(name: "harness", targets: ["harness"]),
   ],
@@ -35,9 +36,15 @@ let package = Package(
       swiftSettings: alwaysOptimised
     ),
     .target(
+      name: "Encoder",
+      dependencies: ["Palettization", "CBLAS"],
+      swiftSettings: alwaysOptimised
+    ),
+    .target(
       name: "PaletteHarness",
       dependencies: [
         "Palettization",
+        "Encoder",
         "CGSL",
         .product(name: "Crypto", package: "swift-crypto"),
       ],
@@ -50,6 +57,11 @@ let package = Package(
       name: "CGSL",
       pkgConfig: "gsl",
       providers: [.apt(["libgsl-dev"])]
+    ),
+    .systemLibrary(
+      name: "CBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]
     ),
 
     // MARK: - Executable
@@ -69,8 +81,13 @@ let package = Package(
       dependencies: ["Palettization", "CGSL"]
     ),
     .testTarget(
+      name: "EncoderTests",
+      dependencies: ["Encoder", "Palettization"],
+      exclude: ["Resources"]
+    ),
+    .testTarget(
       name: "PaletteHarnessTests",
-      dependencies: ["PaletteHarness", "Palettization"]
+      dependencies: ["PaletteHarness", "Palettization", "Encoder"]
     ),
   ]
 )

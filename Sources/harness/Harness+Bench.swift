@@ -14,6 +14,7 @@ extension Harness {
           harness bench --engine --large --model models/minilm/model.safetensors --workers 2
           harness bench --experiment experiments/w4.json --config-id g1-p5
           harness bench --units experiments/synthetic.json --workers 2 --repetitions 1
+          harness bench --encoder models/minilm --corpus experiments/corpus/eval.txt
         """)
 
     @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
@@ -37,6 +38,8 @@ extension Harness {
     @Option(help: ArgumentHelp("A whole sweep of this experiment as chunked work units vs one unit per run.", valueName: "E.json"))
     var units: String?
 
+    @OptionGroup var encoderOptions: EncoderBenchOptions
+
     @Option(help: "Repetitions per figure (best is reported).")
     var repetitions: Int = 3
 
@@ -48,11 +51,12 @@ extension Harness {
     func run() throws {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
-        let all = !engine && model == nil && experiment == nil && units == nil
+        let all = !engine && model == nil && experiment == nil && units == nil && encoderOptions.encoder == nil
         if engine || all || large { _ = try bench.engine(large: large) }
         if let model { _ = try bench.model(fileURL(model), workers: workers) }
         if let experiment { _ = try bench.sweepPoint(fileURL(experiment), configID: configID) }
         if let units { _ = try bench.sweepUnits(fileURL(units), threads: workers) }
+        if let settings = encoderOptions.settings { _ = try bench.encoder(settings) }
       }
     }
   }

@@ -18,7 +18,10 @@ struct Harness: ParsableCommand {
         harness plot results/w4.csv -o results/w4.svg
       """,
     version: HarnessVersion.current,
-    subcommands: [Palettize.self, Sweep.self, Reproduce.self, Merge.self, Slurm.self, Plot.self, Inspect.self, Bench.self])
+    subcommands: [
+      Palettize.self, Sweep.self, Reproduce.self, Merge.self, Slurm.self, Plot.self, Inspect.self, Embed.self,
+      Evaluate.self, Bench.self,
+    ])
 }
 
 /// Prints `message` to stderr.
