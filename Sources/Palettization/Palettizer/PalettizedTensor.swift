@@ -29,12 +29,15 @@ public struct PalettizedTensor: Sendable, Equatable {
   public var perChannelScale: [Float]?
   /// Fit and size figures.
   public var metrics: PalettizationMetrics
+  /// Joint sparse palettization: which vectors are stored; `nil` for a dense result. Vectors
+  /// not stored reconstruct to 0.0 (their ``indices`` entry is 0 and means nothing).
+  public var mask: SparsityMask? = nil
 
   /// `K`, entries per LUT block.
   public var lutSize: Int { spec.lutSize }
 
   /// The reconstructed weight: `lut[block][index] · perChannelScale[channel]`, rounded to the
-  /// weight's dtype.
+  /// weight's dtype; exactly 0.0 for a vector the ``mask`` does not store.
   /// - Complexity: O(count).
   public func reconstruct() -> Tensor {
     var values = [Float](repeating: 0, count: layout.count)
@@ -48,6 +51,9 @@ public struct PalettizedTensor: Sendable, Equatable {
           lut.withUnsafeBufferPointer { entries in
             indices.withUnsafeBufferPointer { idx in
               for i in range { out[i] = entries[lutBase + Int(idx[i])] }
+              if let stored = mask?.stored {
+                for i in range where !stored[i] { out[i] = 0 }
+              }
             }
           }
           continue
@@ -56,6 +62,7 @@ public struct PalettizedTensor: Sendable, Equatable {
         let indexOffsets = layout.indexOffsets(block: block)
         let lutBase = block * k * d
         for (v, indexOffset) in indexOffsets.enumerated() {
+          if let stored = mask?.stored, !stored[indexOffset] { continue }  // stays 0.0
           let entry = lutBase + Int(indices[indexOffset]) * d
           for e in 0..<d {
             out[elementOffsets[v * d + e]] = lut[entry + e]
@@ -80,12 +87,16 @@ public struct PalettizationMetrics: Sendable, Equatable {
   public var signalEnergy: Double
   /// `10 · log10(signalEnergy / inertia)`; `+inf` when the reconstruction is exact.
   public var snrDB: Double
-  /// (index + LUT + per-channel-scale + LUT-qparam bits) / element count.
+  /// (index + LUT + per-channel-scale + LUT-qparam bits) / element count; index bits are
+  /// `nBits` per vector, or for a sparse result one mask bit per element plus `nBits` per
+  /// stored vector.
   public var bitsPerWeight: Double
   /// Largest number of Lloyd iterations over the blocks (0 for scalar clustering).
   public var iterations: Int
   /// LUT blocks.
   public var blocks: Int
+  /// Fraction of exact zeros in the weight that was palettized (after pruning, if any).
+  public var zeroFraction: Double = 0
 
   /// SNR in dB of a reconstruction with `inertia` against a signal of `signalEnergy`.
   public static func snrDB(signalEnergy: Double, inertia: Double) -> Double {
