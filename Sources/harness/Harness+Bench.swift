@@ -13,6 +13,7 @@ extension Harness {
         Example:
           harness bench --engine --large --model models/minilm/model.safetensors --workers 2
           harness bench --experiment experiments/w4.json --config-id g1-p5
+          harness bench --sparse-model models/minilm/model.safetensors
         """)
 
     @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
@@ -23,6 +24,9 @@ extension Harness {
 
     @Option(help: ArgumentHelp("Whole-model figures on this safetensors model.", valueName: "M.safetensors"))
     var model: String?
+
+    @Option(help: ArgumentHelp("Joint sparse vs dense palettization of this model at 50% sparsity.", valueName: "M.safetensors"))
+    var sparseModel: String?
 
     @Option(help: "Workers for the whole-model figures.")
     var workers: Int = 2
@@ -44,10 +48,11 @@ extension Harness {
     func run() throws {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
-        let all = !engine && model == nil && experiment == nil
+        let all = !engine && model == nil && experiment == nil && sparseModel == nil
         if engine || all || large { _ = try bench.engine(large: large) }
         if let model { _ = try bench.model(fileURL(model), workers: workers) }
         if let experiment { _ = try bench.sweepPoint(fileURL(experiment), configID: configID) }
+        if let sparseModel { _ = try bench.sparse(fileURL(sparseModel), workers: workers) }
       }
     }
   }

@@ -230,4 +230,32 @@ struct JointSparsityTests {
     // Each tensor's packed indices and mask round up to whole bytes.
     #expect(Double(storedBytes) * 8 >= accountedBits && Double(storedBytes) * 8 < accountedBits + 16 * 3)
   }
+
+  @Test("the eight-lane masked gather and zero count equal their scalar forms (ranges not a multiple of 8)")
+  func vectorHelpersMatchScalar() throws {
+    let random = try GSLRandom(seed: 21)
+    let entries: [Float] = (0..<32).map { _ in Float(random.gaussian(sigma: 1)) } + [-0.0]
+    let indices = (0..<1003).map { _ in UInt8(random.nextInt(below: 17)) }
+    let stored = (0..<1003).map { _ in random.nextUniform() < 0.5 }
+    for range in [0..<1003, 5..<998, 16..<23, 7..<7] {
+      var out = [Float](repeating: .nan, count: 1003)
+      entries.withUnsafeBufferPointer { e in
+        indices.withUnsafeBufferPointer { i in
+          stored.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+              PalettizedTensor.gatherMasked(range, entries: e, lutBase: 16, indices: i, stored: s, into: o)
+            }
+          }
+        }
+      }
+      for t in range {
+        let expected: Float = stored[t] ? entries[16 + Int(indices[t])] : 0
+        #expect(out[t].bitPattern == expected.bitPattern, "range \(range) element \(t)")
+      }
+      #expect(out[..<range.lowerBound].allSatisfy(\.isNaN) && out[range.upperBound...].allSatisfy(\.isNaN))
+    }
+    let values = (0..<1005).map { _ in random.nextUniform() < 0.3 ? (random.nextUniform() < 0.5 ? Float(0) : -0.0) : Float(random.gaussian(sigma: 1)) }
+    #expect(TensorPalettizer.zeroCount(values) == values.filter { $0 == 0 }.count)
+    #expect(TensorPalettizer.zeroCount([]) == 0)
+  }
 }

@@ -50,9 +50,13 @@ public struct PalettizedTensor: Sendable, Equatable {
           let lutBase = block * k
           lut.withUnsafeBufferPointer { entries in
             indices.withUnsafeBufferPointer { idx in
-              for i in range { out[i] = entries[lutBase + Int(idx[i])] }
-              if let stored = mask?.stored {
-                for i in range where !stored[i] { out[i] = 0 }
+              guard let stored = mask?.stored else {
+                for i in range { out[i] = entries[lutBase + Int(idx[i])] }
+                return
+              }
+              stored.withUnsafeBufferPointer { stored in
+                Self.gatherMasked(
+                  range, entries: entries, lutBase: lutBase, indices: idx, stored: stored, into: out)
               }
             }
           }
@@ -76,6 +80,30 @@ public struct PalettizedTensor: Sendable, Equatable {
       }
     }
     return Tensor(shape: layout.shape, values: values, dtype: dtype)
+  }
+}
+
+extension PalettizedTensor {
+  /// `out[i] = stored[i] ? entries[lutBase + indices[i]] : 0` for `i` in `range`, eight lanes
+  /// at a time with a vector select: the zero pattern of a pruned weight is random, and the
+  /// compiler turns the scalar form (even written as a bit mask) into a jump mispredicted half
+  /// the time — the joint path's reconstruction took 4× the dense one on a 50 %-pruned tensor.
+  static func gatherMasked(
+    _ range: Range<Int>, entries: UnsafeBufferPointer<Float>, lutBase: Int,
+    indices: UnsafeBufferPointer<UInt8>, stored: UnsafeBufferPointer<Bool>, into out: UnsafeMutableBufferPointer<Float>
+  ) {
+    var i = range.lowerBound
+    let flags = UnsafeRawBufferPointer(stored)
+    while i + 8 <= range.upperBound {
+      var lanes = SIMD8<UInt32>()
+      for l in 0..<8 { lanes[l] = entries[lutBase &+ Int(indices[i &+ l])].bitPattern }
+      // Bool is stored as 0 or 1: 0 − flag is all ones for a stored element, 0 otherwise.
+      let keep = SIMD8<UInt32>(truncatingIfNeeded: flags.loadUnaligned(fromByteOffset: i, as: SIMD8<UInt8>.self))
+      lanes &= SIMD8(repeating: 0) &- keep
+      UnsafeMutableRawBufferPointer(out).storeBytes(of: lanes, toByteOffset: i * 4, as: SIMD8<UInt32>.self)
+      i += 8
+    }
+    for t in i..<range.upperBound { out[t] = stored[t] ? entries[lutBase &+ Int(indices[t])] : 0 }
   }
 }
 

@@ -56,10 +56,10 @@ public enum TensorPalettizer {
     if let pruning = options.pruning {
       do { input = try pruning.prune(weight, op: op) } catch { throw .shape(error) }
     }
-    let zeroCount = input.values.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
+    let zeroCount = Self.zeroCount(input.values)
     let selection = SparseSelection.isDetected(
       zeroCount: zeroCount, count: input.count, threshold: spec.sparsityDetectionThreshold)
-      ? SparseSelection(values: input.values, layout: layout) : nil
+      ? SparseSelection(support: input.values, layout: layout) : nil
 
     let perChannelScale = spec.enablePerChannelScale ? channelScales(input) : nil
     let working = perChannelScale.map { scaled(input, by: $0) } ?? input.values
@@ -94,10 +94,32 @@ public enum TensorPalettizer {
       }
       result.metrics.iterations = max(result.metrics.iterations, output.iterations)
     }
-    result.mask = selection?.mask(layout: layout)
+    result.mask = selection?.mask()
     result.metrics = measure(result, against: weight)
     result.metrics.zeroFraction = input.count == 0 ? 0 : Double(zeroCount) / Double(input.count)
     return result
+  }
+
+  /// Exact zeros (±0) in `values`, counted eight lanes at a time (the scalar reduce with an
+  /// overflow check per element was a tenth of a dense fast-mode run).
+  static func zeroCount(_ values: [Float]) -> Int {
+    values.withUnsafeBufferPointer { x in
+      var lanes = SIMD8<Int32>()
+      var i = 0
+      var total = 0
+      while i + 8 <= x.count {
+        let v = UnsafeRawBufferPointer(x).loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+        lanes &-= unsafeBitCast(v .== 0, to: SIMD8<Int32>.self)  // true lanes are -1
+        i += 8
+        if i & 0xFFFFFF == 0 {  // flush before an Int32 lane could overflow
+          total += Int(lanes.wrappedSum())
+          lanes = SIMD8()
+        }
+      }
+      total += Int(lanes.wrappedSum())
+      for t in i..<x.count where x[t] == 0 { total += 1 }
+      return total
+    }
   }
 
   /// Per output channel (dim 0), max |w| rounded to the weight's dtype; 0 becomes 1.
@@ -199,7 +221,9 @@ struct BlockClusterer: Sendable {
     let reserved = reserve ? 1 : 0
     let k = spec.lutSize - reserved
     let d = spec.clusterDim
-    let positions = selection?.nonzero[block]
+    // Joint sparse: the block's nonzero vectors (block order) and how many there are.
+    let flags = selection?.flags[block]
+    let selected = selection?.nonzeroCounts[block] ?? 0
     var centroids: [Float]
     var centroidCount: Int
     var assignment: [UInt8]
@@ -210,14 +234,14 @@ struct BlockClusterer: Sendable {
     if d == 1 {
       let range = layout.contiguousRange(block: block)
       var offsets = range == nil ? layout.elementOffsets(block: block) : []
-      if let positions {
+      if let flags, range == nil {
         let all = offsets
-        offsets = positions.map { v in range.map { $0.lowerBound + v } ?? all[v] }
+        offsets = SparseSelection.compact(flags, count: selected) { all[$0] }
       }
       let mode: ScalarClusteringMode =
         options.enableFastKMeansMode ? .fast(roundingPrecision: options.roundingPrecision) : .exact
       let result: ScalarClustering
-      if let range, positions == nil {
+      if let range, flags == nil {
         // The block is a contiguous slice: cluster it in place, without a copy.
         points = []
         let weights: [Float]? = sensitivity.map { Array($0[range]) }
@@ -227,8 +251,15 @@ struct BlockClusterer: Sendable {
           }
         }
       } else {
-        points = offsets.map { values[$0] }
-        let weights: [Float]? = sensitivity.map { s in offsets.map { s[$0] } }
+        func gather(_ source: [Float]) -> [Float] {
+          source.withUnsafeBufferPointer { x in
+            guard let range, let flags else { return offsets.map { x[$0] } }
+            // A contiguous block's nonzeros, straight from the values (no offsets array).
+            return SparseSelection.compact(flags, count: selected) { x[range.lowerBound + $0] }
+          }
+        }
+        points = gather(values)
+        let weights: [Float]? = sensitivity.map(gather)
         result = points.withUnsafeBufferPointer { p in
           withOptionalBuffer(weights) { w in ScalarKMeans.cluster(p, weights: w, k: k, mode: mode) }
         }
@@ -238,9 +269,9 @@ struct BlockClusterer: Sendable {
       assignment = result.assignment
     } else {
       var offsets = layout.elementOffsets(block: block)
-      if let positions {
+      if let flags {
         let all = offsets
-        offsets = positions.flatMap { all[$0 * d ..< ($0 + 1) * d] }
+        offsets = flags.indices.filter { flags[$0] }.flatMap { all[$0 * d ..< ($0 + 1) * d] }
       }
       points = offsets.map { values[$0] }
       let weights: [Float]? = sensitivity.map { s in
@@ -283,16 +314,14 @@ struct BlockClusterer: Sendable {
       let q = LUTQuantizer(qspec).quantize(centroids)
       quantized = q
       lut = q.dequantized.map(dtype.round)
-      if points.isEmpty, positions == nil, let range = layout.contiguousRange(block: block) {
+      if points.isEmpty, flags == nil, let range = layout.contiguousRange(block: block) {
         points = Array(values[range])
       }
       reassign(&assignment, points: points, lut: lut, dimension: d, sortedFrom: reserved)
     }
-    if let positions {
+    if let flags {
       // Back to one index per vector of the block; unselected vectors hold 0.
-      var full = [UInt8](repeating: 0, count: layout.vectorsPerBlock)
-      for (j, v) in positions.enumerated() { full[v] = assignment[j] }
-      assignment = full
+      assignment = SparseSelection.expand(assignment, flags: flags)
     }
     return Output(lut: lut, quantized: quantized, assignment: assignment, iterations: iterations)
   }
