@@ -132,6 +132,15 @@ struct SparseSweepTests {
   }
 }
 
+extension SparseSweepTests {
+  @Test("inspect names the threshold of a joint sparse spec")
+  func inspectDescribesThreshold() {
+    #expect(ModelInspector.describe(PalettizationSpec(nBits: 2, sparsityDetectionThreshold: 0.3))
+      == "2-bit per_tensor joint sparse at zero fraction >= 0.3")
+    #expect(ModelInspector.describe(PalettizationSpec(nBits: 2)) == "2-bit per_tensor")
+  }
+}
+
 /// Collects log lines from any thread.
 final class LogLines: @unchecked Sendable {
   private let lock = NSLock()
