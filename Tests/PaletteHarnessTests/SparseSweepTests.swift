@@ -98,7 +98,7 @@ struct SparseSweepTests {
       model: modelURL, config: configURL, seed: 0, report: folder.appendingPathComponent("r.csv"),
       output: folder.appendingPathComponent("o.safetensors"))
     try job.setPruning(json: #"{"method": "n_m", "n": 2, "m": 4}"#)
-    let log = LogLines()
+    let log = CollectedLines()
     let table = try job.run(log: log.append)
     #expect(log.lines.contains("warning: tensor 'b.weight' skipped: input dimension 1 of shape [8, 6] has size 6, not a multiple of m = 4 for n:m pruning"))
     let row = try #require(table.rows.first { $0[table.header.firstIndex(of: "tensor")!] == "a.weight" })
@@ -142,7 +142,7 @@ extension SparseSweepTests {
 }
 
 /// Collects log lines from any thread.
-final class LogLines: @unchecked Sendable {
+final class CollectedLines: @unchecked Sendable {
   private let lock = NSLock()
   private var storage: [String] = []
   var lines: [String] { lock.withLock { storage } }
