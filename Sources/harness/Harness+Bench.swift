@@ -15,6 +15,7 @@ extension Harness {
           harness bench --experiment experiments/w4.json --config-id g1-p5
           harness bench --units experiments/synthetic.json --workers 2 --repetitions 1
           harness bench --encoder models/minilm --corpus experiments/corpus/eval.txt
+          harness bench --sparse-model models/minilm/model.safetensors
         """)
 
     @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
@@ -25,6 +26,9 @@ extension Harness {
 
     @Option(help: ArgumentHelp("Whole-model figures on this safetensors model.", valueName: "M.safetensors"))
     var model: String?
+
+    @Option(help: ArgumentHelp("Joint sparse vs dense palettization of this model at 50% sparsity.", valueName: "M.safetensors"))
+    var sparseModel: String?
 
     @Option(help: "Workers for the whole-model figures; thread budget for --units.")
     var workers: Int = 2
@@ -52,11 +56,13 @@ extension Harness {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
         let all = !engine && model == nil && experiment == nil && units == nil && encoderOptions.encoder == nil
+          && sparseModel == nil
         if engine || all || large { _ = try bench.engine(large: large) }
         if let model { _ = try bench.model(fileURL(model), workers: workers) }
         if let experiment { _ = try bench.sweepPoint(fileURL(experiment), configID: configID) }
         if let units { _ = try bench.sweepUnits(fileURL(units), threads: workers) }
         if let settings = encoderOptions.settings { _ = try bench.encoder(settings) }
+        if let sparseModel { _ = try bench.sparse(fileURL(sparseModel), workers: workers) }
       }
     }
   }

@@ -6,9 +6,18 @@ extension Harness {
     static let configuration = CommandConfiguration(
       abstract: "Palettize one model with one config: per-tensor CSV report, optional compressed export.",
       discussion: """
+        With --prune, every selected tensor is pruned first (magnitude: the smallest |w| of the \
+        tensor, ties by index; n_m: keep the n largest |w| of every m consecutive inputs; a \
+        shape that cannot take n:m is skipped with a warning). SNR and inertia compare with \
+        the weight before pruning. Set sparsity_detection_threshold in the config to palettize \
+        the pruned weights jointly with their zeros.
+
         Example:
           harness palettize --model models/minilm/model.safetensors --config w4.yaml \\
             --seed 0 --workers 2 --report results/minilm-w4.csv --output minilm-w4.safetensors
+          harness palettize --model models/minilm/model.safetensors \\
+            --config sparse.yaml --prune '{"method": "n_m", "n": 2, "m": 4}' \\
+            --seed 0 --report results/minilm-24.csv
         """)
 
     @OptionGroup var model: ModelOptions
@@ -36,16 +45,22 @@ extension Harness {
     @Option(help: ArgumentHelp("Write the compressed model here.", valueName: "O.safetensors"))
     var output: String?
 
+    @Option(help: ArgumentHelp(
+      #"Prune before palettizing: {"method": "magnitude", "sparsity": 0.5} or {"method": "n_m", "n": 2, "m": 4}."#,
+      valueName: "JSON"))
+    var prune: String?
+
     func validate() throws {
       guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
     }
 
     func run() throws {
       try reportingErrors {
-        let job = ModelPalettization(
+        var job = ModelPalettization(
           model: fileURL(model.model), modules: model.modules.map(fileURL), config: config.map(fileURL),
           seed: seed, workers: workers, generator: rng, sensitivities: sensitivities.map(fileURL),
           report: report.map(fileURL), output: output.map(fileURL))
+        if let prune { try job.setPruning(json: prune) }
         let table = try job.run(log: printError)
         if report == nil { print(table.encoded(), terminator: "") }
       }

@@ -66,6 +66,25 @@ struct ExperimentTests {
     #expect(runs.map(\.key) == ["g1-p1|5|1", "g1-p1|5|2", "g1-p1|6|1", "g1-p1|6|2", "g1-p2|5|1", "g1-p2|5|2", "g1-p2|6|1", "g1-p2|6|2"])
   }
 
+  @Test("prune and sparsity_detection_threshold sweep: prune varies slowest; they land in options and spec")
+  func pruneAndThresholdGrid() throws {
+    let e = try Experiment.parse(try experimentJSON([
+      "sweep": ["sparsity_detection_threshold": [NSNull(), 0.3], "n_bits": [2],
+                "prune": [NSNull(), ["method": "magnitude", "sparsity": 0.5], ["method": "n_m", "n": 2, "m": 4]]],
+    ]), file: experimentFile)
+    let points = e.gridPoints
+    #expect(points.map(\.label) == [
+      "prune=none n_bits=2 sparsity_detection_threshold=none", "prune=none n_bits=2 sparsity_detection_threshold=0.3",
+      "prune=magnitude:0.5 n_bits=2 sparsity_detection_threshold=none", "prune=magnitude:0.5 n_bits=2 sparsity_detection_threshold=0.3",
+      "prune=n_m:2:4 n_bits=2 sparsity_detection_threshold=none", "prune=n_m:2:4 n_bits=2 sparsity_detection_threshold=0.3",
+    ])
+    let (spec, options) = points[5].apply(to: PalettizationSpec(nBits: 4), options: ClusteringOptions())
+    #expect(spec == PalettizationSpec(nBits: 2, sparsityDetectionThreshold: 0.3))
+    #expect(options.pruning == .nM(n: 2, m: 4))
+    let (dense, plain) = points[0].apply(to: PalettizationSpec(sparsityDetectionThreshold: 0.5), options: ClusteringOptions(pruning: .magnitude(sparsity: 0.1)))
+    #expect(dense.sparsityDetectionThreshold == nil && plain.pruning == nil)
+  }
+
   struct Invalid: Sendable, CustomTestStringConvertible {
     var document: String
     var message: String
@@ -96,7 +115,19 @@ struct ExperimentTests {
     .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"n_bits": [4, 5]}}"#,
           message: "/work/exp/e.json: sweep.n_bits[1] 5 is not one of 1, 2, 3, 4, 6, 8"),
     .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"bits": [4]}}"#,
-          message: "/work/exp/e.json: sweep.bits is not a known key; expected one of cluster_dim, enable_fast_kmeans_mode, enable_per_channel_scale, granularity, lut_qspec, n_bits, rounding_precision"),
+          message: "/work/exp/e.json: sweep.bits is not a known key; expected one of cluster_dim, enable_fast_kmeans_mode, enable_per_channel_scale, granularity, lut_qspec, n_bits, prune, rounding_precision, sparsity_detection_threshold"),
+    .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"sparsity_detection_threshold": [null, 2]}}"#,
+          message: "/work/exp/e.json: sweep.sparsity_detection_threshold[1] must be in [0, 1] or null, found 2"),
+    .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"prune": [null, {"method": "magnitude", "sparsity": 1.5}]}}"#,
+          message: "/work/exp/e.json: sweep.prune[1].sparsity 1.5 must be in [0, 1]"),
+    .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"prune": [{"method": "n_m", "n": 4, "m": 2}]}}"#,
+          message: "/work/exp/e.json: sweep.prune[0].n 4 must be in 1...m (m = 2)"),
+    .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"prune": [{"method": "random", "sparsity": 0.5}]}}"#,
+          message: #"/work/exp/e.json: sweep.prune[0].method must be magnitude or n_m, found "random""#),
+    .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"prune": [{"method": "n_m", "n": 2}]}}"#,
+          message: "/work/exp/e.json: sweep.prune[0] is missing 'm' (the run length)"),
+    .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"prune": [{"method": "magnitude", "sparsity": 0.5, "n": 2}]}}"#,
+          message: "/work/exp/e.json: sweep.prune[0] has 'n', which method magnitude does not take"),
     .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": [{"granularity": [{"type": "per_grouped_channel", "axis": 2, "group_size": 4}]}]}"#,
           message: "/work/exp/e.json: sweep[0].granularity[0].axis must be 0 or 1, found 2"),
     .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"lut_qspec": [{"dtype": "int4"}]}}"#,

@@ -13,11 +13,12 @@ final class SyntheticSweep {
   let folder: URL
   let experimentURL: URL
 
-  init() throws {
+  /// Writes `document` (default: the experiment described above) as `exp.json` in a new folder.
+  init(document: [String: Any]? = nil) throws {
     folder = FileManager.default.temporaryDirectory.appendingPathComponent("palettelab-sweep-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     experimentURL = folder.appendingPathComponent("exp.json")
-    let doc: [String: Any] = [
+    let doc: [String: Any] = document ?? [
       "name": "syn",
       "model": ["synthetic": ["seed": 11, "layers": [
         ["name": "enc.0", "type": "torch.nn.modules.linear.Linear", "shape": [32, 24], "distribution": ["type": "laplace", "scale": 0.02]],

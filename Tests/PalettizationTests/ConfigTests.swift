@@ -150,7 +150,7 @@ struct ConfigTests {
       lutQSpec: QuantizationSpec(dtype: .float8E5M2, qscheme: .symmetric), enablePerChannelScale: true)
     let scalar = PalettizationSpec(
       nBits: 6, granularity: .perGroupedChannel(axis: nil, groupSize: 4),
-      lutQSpec: QuantizationSpec(dtype: .uint8, qscheme: .asymmetric))
+      lutQSpec: QuantizationSpec(dtype: .uint8, qscheme: .asymmetric), sparsityDetectionThreshold: 0.3)
     let module = ModuleKMeansPalettizerConfig(
       opStateSpec: ["weight": vector, "*": nil, "in_proj_weight": scalar],
       opTypeConfig: ["linear": OpKMeansPalettizerConfig(opStateSpec: nil), "conv2d": nil,
@@ -162,7 +162,7 @@ struct ConfigTests {
       vectorKMeansConfig: VectorKMeansConfig(nLocalTrials: 3, nInit: 2, maxIter: 50, tol: 1e-10))
     return KMeansPalettizerConfig(
       globalConfig: ModuleKMeansPalettizerConfig(
-        opStateSpec: ["weight": PalettizationSpec(nBits: 2)], roundingPrecision: 0),
+        opStateSpec: ["weight": PalettizationSpec(nBits: 2, sparsityDetectionThreshold: 0)], roundingPrecision: 0),
       moduleTypeConfigs: ["mypkg.Block": module, "torch.nn.modules.sparse.Embedding": nil],
       moduleNameConfigs: ["z.*": module, "enc\\.layers\\.[0-9]+": nil, "a \"quoted\"\tkey: #1": module,
                           "": ModuleKMeansPalettizerConfig(opStateSpec: nil)])

@@ -36,12 +36,13 @@ enum ScalarReference {
     return best
   }
 
-  /// The fast-mode point of `x`, written out from the spec: fp16 cast, round in Float, fp16.
+  /// The fast-mode point of `x`, written out from the spec: fp16 cast, then multiply, round
+  /// half to even and divide, all in Float; the result is not cast to fp16 again.
   static func fastPoint(_ x: Float, decimals: Int) -> Float {
     let h = Float(Float16(x))
     if h.isInfinite { return x }
     let scale: Float = decimals == 1 ? 10 : decimals == 2 ? 100 : 10_000
-    return Float(Float16((h * scale).rounded(.toNearestOrEven) / scale))
+    return (h * scale).rounded(.toNearestOrEven) / scale
   }
 
   static func close(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bool {
@@ -139,7 +140,7 @@ struct ScalarKMeansTests {
     }
   }
 
-  @Test("fast-mode rounding equals the spec's recipe written with the runtime's Float16, bit for bit",
+  @Test("fast-mode rounding equals the spec's float32 recipe written with the runtime's Float16 cast, bit for bit",
         arguments: [1, 2, 4])
   func fastRoundingMatchesRecipe(decimals: Int) throws {
     let rounding = ScalarKMeans.FastRounding(precision: decimals)
@@ -208,16 +209,17 @@ struct ScalarKMeansTests {
   func fastModeMergesValues() {
     // fp16 spacing on [1/16, 1/8) is 2^-14 ≈ 6.1e-5:
     //   0.10001 → fp16 0.10003662109375 (nearer than 0.0999755859375); ·1e4 = 1000.366 → 1000
-    //             → 0.1 → fp16 0.0999755859375.
-    //   0.10004 → fp16 0.10003662109375 → the same 0.0999755859375.
-    //   0.3     → fp16 0.300048828125 (spacing 2^-12); ·1e4 = 3000.49 → 3000 → 0.3 → fp16 0.300048828125.
+    //             → 1000 / 1e4 in Float = Float(0.1).
+    //   0.10004 → fp16 0.10003662109375 → the same Float(0.1).
+    //   0.3     → fp16 0.300048828125 (spacing 2^-12); ·1e4 = 3000.49 → 3000 → Float(0.3).
     //   0.5     → 0.5.
-    // Fast mode sees 3 distinct points for k = 3: its LUT is those points, cost 0.
+    // Fast mode sees 3 distinct points for k = 3: its LUT is those points, cost 0. (Stored back
+    // as fp16 they would have been 0.0999755859375 and 0.300048828125.)
     // Exact mode sees 4 distinct values: {0.10001, 0.10004} share a centroid, their mean 0.100025,
     // cost 2·(0.000015)² = 4.5e-10 (up to the Float inputs).
     let values: [Float] = [0.10004, 0.5, 0.10001, 0.3]
     let fast = ScalarKMeans.cluster(values, k: 3, mode: .fast(roundingPrecision: 4))
-    #expect(fast.centroids == [0.0999755859375, 0.300048828125, 0.5])
+    #expect(fast.centroids == [0.1, 0.3, 0.5])
     #expect(fast.assignment == [0, 2, 0, 1])
     #expect(fast.cost == 0)
 
@@ -228,6 +230,37 @@ struct ScalarKMeansTests {
     let d = Double(Float(0.10004)) - mean
     #expect(ScalarReference.close(exact.cost, 2 * d * d, relative: 1e-6))
     #expect(abs(exact.cost - 4.5e-10) < 1e-11)
+  }
+
+  @Test("fast mode keeps v in float32: where fp16 storage would move v, the 8-bit optimum changes")
+  func fastModeFloat32ChangesEightBitOptimum() {
+    // Four fp16-exact inputs (the fp16 cast is the identity) next to each other:
+    //   P: h1 = 1639·2^-13 = 0.2000732421875, h2 = 1640·2^-13 = 0.2001953125 (fp16 spacing
+    //      2^-13 on [1/8, 1/4)); ·1e4 = 2000.732421875 → 2001 and 2001.953125 → 2002 (both
+    //      products exact in Float), so v1 = Float(0.2001), v2 = Float(0.2002): gap 1e-4.
+    //   Q: h3 = 1229·2^-12 = 0.300048828125, h4 = 1230·2^-12 = 0.30029296875 (spacing 2^-12);
+    //      ·1e4 = 3000.48828125 → 3000 and 3002.9296875 → 3003: v3 = Float(0.3),
+    //      v4 = Float(0.3003): gap 3e-4.
+    // Each P value occurs 6 times, each Q value once; 253 integers 1...253 (exact on every grid)
+    // complete 257 distinct points for k = 256, so the optimum merges exactly one neighbour pair:
+    // the cheaper of P (6·6/12·gap² = 3·gap²) and Q (1·1/2·gap² = gap²/2).
+    //   float32 v (the reference): P 3·(1e-4)² = 3.0e-8 < Q (3e-4)²/2 = 4.5e-8 → P merges.
+    //   v stored as fp16 (the old defect) is h itself, since |v − h| < half an fp16 ulp here:
+    //   P 3·(2^-13)² = 4.47e-8 > Q (2^-12)²/2 = 2.98e-8 → Q would merge instead.
+    let h: [Float] = [1639.0 / 8192, 1640.0 / 8192, 1229.0 / 4096, 1230.0 / 4096]
+    let integers = (1...253).map(Float.init)
+    let values = [Float](repeating: h[0], count: 6) + [Float](repeating: h[1], count: 6) + [h[2], h[3]] + integers
+    let result = ScalarKMeans.cluster(values, k: 256, mode: .fast(roundingPrecision: 4))
+
+    let v1 = Double(Float(0.2001)), v2 = Double(Float(0.2002))
+    #expect(result.centroids == [Float((v1 + v2) / 2), Float(0.3), Float(0.3003)] + integers)
+    #expect(result.assignment == [UInt8](repeating: 0, count: 12) + [1, 2] + (3...255).map(UInt8.init))
+    #expect(ScalarReference.close(result.cost, 12 * ((v2 - v1) / 2) * ((v2 - v1) / 2)))
+    // The old recipe's points (v cast to fp16) are the h values: there Q is the pair to merge.
+    let stored = values.map { Float(Float16(ScalarReference.fastPoint($0, decimals: 4))) }
+    #expect(Array(stored.prefix(14)) == [Float](repeating: h[0], count: 6) + [Float](repeating: h[1], count: 6) + [h[2], h[3]])
+    let old = ScalarKMeans.cluster(stored, k: 256, mode: .exact)
+    #expect(old.centroids.prefix(3) == [h[0], h[1], Float((Double(h[2]) + Double(h[3])) / 2)])
   }
 
   @Test("a block with at most k distinct values keeps them exactly, in both modes",
@@ -310,16 +343,16 @@ struct ScalarKMeansTests {
   @Test("fast mode: a huge range falls back to sorting, and values beyond fp16 are not rounded")
   func hugeRangeFallback() {
     // Points (hand-worked): -60000 is an fp16 value (spacing 32), rounds to itself;
-    // -1.23456 → fp16 -1.234375 (spacing 2^-10) → ·1e4 = -12343.75 → -12344 → -1.2344 → fp16 -1.234375;
-    // 0.00012 → fp16 2013·2^-24 → ·1e4 = 1.1998 → 1 → 1e-4 → fp16 1678·2^-24;
-    // 0.5 → 0.5; 3.14159 → fp16 3.140625 → 31406.25 → 31406 → 3.1406 → fp16 3.140625;
+    // -1.23456 → fp16 -1.234375 (spacing 2^-10) → ·1e4 = -12343.75 → -12344 → Float(-1.2344);
+    // 0.00012 → fp16 2013·2^-24 → ·1e4 = 1.1998 → 1 → Float(1e-4);
+    // 0.5 → 0.5; 3.14159 → fp16 3.140625 → 31406.25 → 31406 → Float(3.1406);
     // 70000 and 100000 overflow fp16 and stay as they are. The grid spans 6.6e8 points > 2^20.
     let values: [Float] = [0.5, -60000, 70000, -1.23456, 100000, 0.00012, 3.14159]
-    let points: [Double] = [-60000, -1.234375, 1678.0 / 16_777_216, 0.5, 3.140625, 70000, 100000]
+    let points: [Double] = [-60000, Double(Float(-1.2344)), Double(Float(1e-4)), 0.5, Double(Float(3.1406)), 70000, 100000]
     let result = ScalarKMeans.cluster(values, k: 3, mode: .fast(roundingPrecision: 4))
     let weights = [Double](repeating: 1, count: 7)
     #expect(ScalarReference.close(result.cost, ScalarReference.bruteForce(points, weights, clusters: 3)))
-    let middle = (-1.234375 + 1678.0 / 16_777_216 + 0.5 + 3.140625) / 4
+    let middle = (points[1] + points[2] + points[3] + points[4]) / 4
     #expect(result.centroids == [-60000, Float(middle), 85000])
     #expect(result.assignment == [1, 0, 2, 1, 2, 1, 1])
   }

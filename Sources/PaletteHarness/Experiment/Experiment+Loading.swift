@@ -250,6 +250,13 @@ extension Experiment {
         scheme = parsed
       }
       return .lutQSpec(QuantizationSpec(dtype: dtype, qscheme: scheme))
+    case .sparsityDetectionThreshold:
+      if node.isNull { return .threshold(nil) }
+      let v = try node.double()
+      guard (0...1).contains(v) else { throw node.fail("must be in [0, 1] or null, found \(node.rendered)") }
+      return .threshold(v)
+    case .prune:
+      return .pruning(node.isNull ? nil : try node.pruningSpec())
     }
   }
 }

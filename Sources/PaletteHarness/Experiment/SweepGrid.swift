@@ -2,11 +2,14 @@ import Palettization
 
 /// A spec or clustering field a sweep may vary.
 public enum SweepField: String, CaseIterable, Sendable, Hashable {
+  /// Pruning before palettization (``ClusteringOptions/pruning``); first, so it varies slowest.
+  case prune
   case nBits = "n_bits"
   case granularity
   case clusterDim = "cluster_dim"
   case lutQSpec = "lut_qspec"
   case enablePerChannelScale = "enable_per_channel_scale"
+  case sparsityDetectionThreshold = "sparsity_detection_threshold"
   case enableFastKMeansMode = "enable_fast_kmeans_mode"
   case roundingPrecision = "rounding_precision"
 }
@@ -17,6 +20,8 @@ public enum SweepValue: Sendable, Hashable {
   case bool(Bool)
   case granularity(Granularity)
   case lutQSpec(QuantizationSpec?)
+  case threshold(Double?)
+  case pruning(PruningSpec?)
 
   /// The CSV text of the value.
   public var label: String {
@@ -25,6 +30,8 @@ public enum SweepValue: Sendable, Hashable {
     case .bool(let v): return "\(v)"
     case .granularity(let g): return g.label
     case .lutQSpec(let q): return q?.label ?? "none"
+    case .threshold(let t): return t.map { "\($0)" } ?? "none"
+    case .pruning(let p): return p?.description ?? "none"
     }
   }
 }
@@ -90,6 +97,8 @@ public struct GridPoint: Sendable, Equatable {
       case (.enablePerChannelScale, .bool(let b)): spec.enablePerChannelScale = b
       case (.enableFastKMeansMode, .bool(let b)): options.enableFastKMeansMode = b
       case (.roundingPrecision, .int(let v)): options.roundingPrecision = v
+      case (.sparsityDetectionThreshold, .threshold(let t)): spec.sparsityDetectionThreshold = t
+      case (.prune, .pruning(let p)): options.pruning = p
       default: preconditionFailure("sweep value \(value) does not fit field \(field.rawValue)")
       }
     }

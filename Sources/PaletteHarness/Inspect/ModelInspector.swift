@@ -58,6 +58,7 @@ public enum ModelInspector {
     if spec.clusterDim > 1 { parts.append("cluster_dim \(spec.clusterDim)") }
     if let q = spec.lutQSpec { parts.append("lut \(q.label)") }
     if spec.enablePerChannelScale { parts.append("per-channel scale") }
+    if let t = spec.sparsityDetectionThreshold { parts.append("joint sparse at zero fraction >= \(t)") }
     return parts.joined(separator: " ")
   }
 }

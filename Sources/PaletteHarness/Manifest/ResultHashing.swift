@@ -4,7 +4,8 @@ import Palettization
 /// The hashes a manifest records, defined once so the sweep, reproduce and merge agree.
 public enum ResultHashing {
   /// SHA-256 of one palettized tensor's stored form: spec, shape, LUT, indices, per-channel
-  /// scales and LUT quantization parameters.
+  /// scales and LUT quantization parameters, and the sparsity mask of a jointly sparse result
+  /// (a dense result hashes as it did before masks existed).
   public static func hash(_ r: PalettizedTensor) -> String {
     var h = SHA256Hasher()
     h.field("shape") { $0.update(r.layout.shape.map(String.init).joined(separator: ",")) }
@@ -15,6 +16,10 @@ public enum ResultHashing {
     h.field("quantized_lut") { $0.update(r.quantizedLUT ?? []) }
     h.field("lut_scale") { $0.update(r.lutScale ?? []) }
     h.field("lut_zero_point") { $0.update(r.lutZeroPoint ?? []) }
+    if let mask = r.mask {
+      h.field("mask") { $0.update(mask.stored.map { $0 ? UInt8(1) : 0 }) }
+      h.field("zero_reserved") { $0.update(mask.zeroReserved.map { $0 ? UInt8(1) : 0 }) }
+    }
     return h.hex()
   }
 

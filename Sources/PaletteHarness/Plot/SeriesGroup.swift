@@ -7,20 +7,37 @@ public struct SeriesGroup: Sendable, Hashable {
   public var clusterDim: String
   /// The `lut_qspec` column, e.g. `none` or `int8_symmetric`.
   public var lutQSpec: String
+  /// The `prune` column, e.g. `none` or `n_m:2:4` (`none` when the CSV has no such column).
+  public var prune: String
+  /// The `sparsity_detection_threshold` column, e.g. `none` or `0.3`.
+  public var sparsityDetectionThreshold: String
 
-  /// Creates a group from the three column values.
-  public init(granularity: String, clusterDim: String, lutQSpec: String) {
+  /// Creates a group from its column values.
+  public init(
+    granularity: String, clusterDim: String, lutQSpec: String, prune: String = "none",
+    sparsityDetectionThreshold: String = "none"
+  ) {
     self.granularity = granularity
     self.clusterDim = clusterDim
     self.lutQSpec = lutQSpec
+    self.prune = prune
+    self.sparsityDetectionThreshold = sparsityDetectionThreshold
   }
 
   /// Stable machine-readable key, the SVG's `data-group`:
-  /// `granularity=per_tensor;cluster_dim=1;lut_qspec=none`.
+  /// `granularity=per_tensor;cluster_dim=1;lut_qspec=none`, then `;prune=…` and
+  /// `;sparsity_detection_threshold=…` when they are not `none`.
   public var key: String {
     "granularity=\(granularity);cluster_dim=\(clusterDim);lut_qspec=\(lutQSpec)"
+      + (prune == "none" ? "" : ";prune=\(prune)")
+      + (sparsityDetectionThreshold == "none" ? "" : ";sparsity_detection_threshold=\(sparsityDetectionThreshold)")
   }
 
-  /// Legend text: `per_tensor, cluster_dim 1, lut none`.
-  public var label: String { "\(granularity), cluster_dim \(clusterDim), lut \(lutQSpec)" }
+  /// Legend text: `per_tensor, cluster_dim 1, lut none`, then `, prune …` and `, joint ≥ …`
+  /// when they are not `none`.
+  public var label: String {
+    "\(granularity), cluster_dim \(clusterDim), lut \(lutQSpec)"
+      + (prune == "none" ? "" : ", prune \(prune)")
+      + (sparsityDetectionThreshold == "none" ? "" : ", joint sparse ≥ \(sparsityDetectionThreshold)")
+  }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Columns read (others are ignored): `config_id, n_bits, granularity, cluster_dim,
 /// lut_qspec, seed, workers, tensor, module_type, numel, inertia, snr_db, bits_per_weight,
-/// status`. Rows whose `status` is not `ok` are counted and otherwise ignored, so their
+/// status`, and when present `signal_energy`, `prune`, `sparsity_detection_threshold`. Rows whose `status` is not `ok` are counted and otherwise ignored, so their
 /// numeric fields may be empty.
 public struct SweepResults: Sendable, Equatable {
   /// The experiment's name: the CSV file name without its extension (`results/w4.csv` → `w4`).
@@ -64,7 +64,8 @@ public struct SweepResults: Sendable, Equatable {
       rows.append(SweepResultRow(
         configID: fields[c.configID], nBits: fields[c.nBits],
         group: SeriesGroup(granularity: fields[c.granularity], clusterDim: fields[c.clusterDim],
-                           lutQSpec: fields[c.lutQSpec]),
+                           lutQSpec: fields[c.lutQSpec], prune: c.prune.map { fields[$0] } ?? "none",
+                           sparsityDetectionThreshold: c.threshold.map { fields[$0] } ?? "none"),
         seed: fields[c.seed], workers: try int(c.workers, "workers"), tensor: fields[c.tensor],
         moduleType: fields[c.moduleType], numel: try int(c.numel, "numel"), inertia: inertia,
         snrDB: try double(c.snrDB, "snr_db"), bitsPerWeight: try double(c.bitsPerWeight, "bits_per_weight"),
@@ -84,8 +85,8 @@ public struct SweepResults: Sendable, Equatable {
   private struct Columns {
     let configID, nBits, granularity, clusterDim, lutQSpec, seed, workers, tensor, moduleType,
         numel, inertia, snrDB, bitsPerWeight, status: Int
-    /// Optional: older CSVs and hand-made ones may lack it.
-    let signalEnergy: Int?
+    /// Optional: older CSVs and hand-made ones may lack them.
+    let signalEnergy, prune, threshold: Int?
 
     init(_ table: CSVTable) throws(CSVError) {
       configID = try table.columnIndex(named: "config_id")
@@ -101,6 +102,8 @@ public struct SweepResults: Sendable, Equatable {
       inertia = try table.columnIndex(named: "inertia")
       snrDB = try table.columnIndex(named: "snr_db")
       signalEnergy = table.header.firstIndex(of: "signal_energy")
+      prune = table.header.firstIndex(of: "prune")
+      threshold = table.header.firstIndex(of: "sparsity_detection_threshold")
       bitsPerWeight = try table.columnIndex(named: "bits_per_weight")
       status = try table.columnIndex(named: "status")
     }

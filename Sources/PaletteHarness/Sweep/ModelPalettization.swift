@@ -14,10 +14,13 @@ public struct ModelPalettization {
   public var sensitivities: URL?
   public var report: URL?
   public var output: URL?
+  /// Pruning run on every selected tensor before it is palettized (`--prune`).
+  public var pruning: PruningSpec?
 
   public init(
     model: URL, modules: URL? = nil, config: URL? = nil, seed: UInt64? = nil, workers: Int = 1,
-    generator: String = "mt19937", sensitivities: URL? = nil, report: URL? = nil, output: URL? = nil
+    generator: String = "mt19937", sensitivities: URL? = nil, report: URL? = nil, output: URL? = nil,
+    pruning: PruningSpec? = nil
   ) {
     self.model = model
     self.modules = modules
@@ -28,6 +31,12 @@ public struct ModelPalettization {
     self.sensitivities = sensitivities
     self.report = report
     self.output = output
+    self.pruning = pruning
+  }
+
+  /// Sets ``pruning`` from `--prune`'s JSON text (see ``PruningSpec/parse(json:source:)``).
+  public mutating func setPruning(json text: String) throws(ExperimentError) {
+    pruning = try PruningSpec.parse(json: text)
   }
 
   /// Runs it; `log` gets notes, warnings, progress and the totals. Returns the report table.
@@ -39,7 +48,7 @@ public struct ModelPalettization {
     let seed = self.seed ?? UInt64.random(in: 0...(1 << 53))
     if self.seed == nil { log("seed: \(seed) (drawn; pass --seed \(seed) to repeat this run)") }
     let sensitivities = try self.sensitivities.map { try Model.load(safetensors: $0) }
-    let palettizer = try KMeansPalettizer(model: model, config: config)
+    let palettizer = try KMeansPalettizer(model: model, config: config).withPruning(pruning)
     if let sensitivities {
       // A misspelt or missing name would otherwise silently cluster that tensor unweighted.
       let names = Set(sensitivities.tensorNames)

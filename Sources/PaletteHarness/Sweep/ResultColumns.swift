@@ -4,9 +4,10 @@ public enum ResultColumns {
   /// The per-tensor results CSV.
   public static let tensors = [
     "config_id", "grid", "n_bits", "granularity", "cluster_dim", "lut_qspec",
-    "enable_per_channel_scale", "enable_fast_kmeans_mode", "seed", "generator", "workers",
+    "enable_per_channel_scale", "enable_fast_kmeans_mode", "sparsity_detection_threshold", "prune",
+    "seed", "generator", "workers",
     "tensor", "module_type", "op_type", "shape", "numel", "blocks", "inertia", "signal_energy",
-    "snr_db", "bits_per_weight", "iterations", "seconds", "status", "message",
+    "snr_db", "bits_per_weight", "zero_fraction", "sparse", "iterations", "seconds", "status", "message",
   ]
 
   /// The per-grid-point summary CSV.

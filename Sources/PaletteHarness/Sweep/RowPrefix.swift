@@ -13,7 +13,8 @@ struct RowPrefix {
     return specColumns(entry) + [
       "\(run.seed)", generator, "\(run.workers)", entry.name, entry.moduleType, entry.op?.type ?? "",
       result.layout.shape.map(String.init).joined(separator: "x"), "\(result.layout.count)", "\(m.blocks)",
-      format(m.inertia), format(m.signalEnergy), format(m.snrDB), format(m.bitsPerWeight), "\(m.iterations)",
+      format(m.inertia), format(m.signalEnergy), format(m.snrDB), format(m.bitsPerWeight),
+      format(m.zeroFraction), "\(result.mask != nil)", "\(m.iterations)",
       format(seconds), "ok", "",
     ]
   }
@@ -22,18 +23,19 @@ struct RowPrefix {
   func row(entry: ResolvedTensor, shape: [Int], status: String, message: String) -> [String] {
     specColumns(entry) + [
       "\(run.seed)", generator, "\(run.workers)", entry.name, entry.moduleType, entry.op?.type ?? "",
-      shape.map(String.init).joined(separator: "x"), "\(shape.reduce(1, *))", "", "", "", "", "", "", "",
+      shape.map(String.init).joined(separator: "x"), "\(shape.reduce(1, *))", "", "", "", "", "", "", "", "", "",
       status, message,
     ]
   }
 
-  /// config_id … enable_fast_kmeans_mode: the tensor's effective spec.
+  /// config_id … prune: the tensor's effective spec and options.
   private func specColumns(_ entry: ResolvedTensor) -> [String] {
     let spec = entry.spec ?? PalettizationSpec()
     let options = entry.options ?? ClusteringOptions()
     return [
       run.point.id, "\(run.point.grid)", "\(spec.nBits)", spec.granularity.label, "\(spec.clusterDim)",
       spec.lutQSpec?.label ?? "none", "\(spec.enablePerChannelScale)", "\(options.enableFastKMeansMode)",
+      SweepValue.threshold(spec.sparsityDetectionThreshold).label, SweepValue.pruning(options.pruning).label,
     ]
   }
 

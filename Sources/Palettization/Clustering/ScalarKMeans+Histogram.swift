@@ -1,7 +1,9 @@
 extension ScalarKMeans {
-  /// Fast mode without a sort: the rounded values lie on the grid `g = nearbyint(h·10^p)`, so
-  /// their distinct values and counts are a histogram over `g`. Consecutive grid points that
-  /// fp16 maps to the same value (its spacing exceeds `10^−p` for large `|h|`) become one point.
+  /// Fast mode without a sort: the rounded values `v = g / 10^p` lie on the grid
+  /// `g = nearbyint(h·10^p)`, so their distinct values and counts (or summed sensitivities) are
+  /// a histogram keyed by `g`; a key's point is its float32 `v`. Below 2^22 distinct grid
+  /// points give distinct `v` (neighbours differ by `10^−p`, more than an ulp of `v`); the merge
+  /// of equal neighbours below is a safety net that keeps the points strictly ascending.
   ///
   /// Returns `nil` — the caller then sorts — when some value is beyond fp16's range, the grid
   /// spans more than `max(4n, 2^20)` points, or a grid point's value is not finite.

@@ -1,12 +1,12 @@
 /// How scalar values are prepared before clustering.
 public enum ScalarClusteringMode: Sendable, Hashable {
-  /// The reference library's recipe: cast to fp16, round to `roundingPrecision` decimals, cluster
-  /// the unique values weighted by counts.
+  /// The reference library's recipe: cast to fp16, round to `roundingPrecision` decimals in
+  /// float32, cluster the unique float32 values weighted by counts.
   ///
-  /// Per value `x` (PyTorch semantics, `torch.round(x.half(), decimals: p)`):
-  /// `h = Float(Float16(x))` (round to nearest even); if `h` is infinite (`|x|` beyond fp16's
-  /// range) `x` itself is used; otherwise `r = Float(Float16(nearbyint(h·10^p) / 10^p))` with the
-  /// multiply and divide in `Float` (for `p < 0`: `nearbyint(h / 10^−p) · 10^−p`). A rounding that
+  /// Per value `x`: `h = Float(Float16(x))` (round to nearest even); if `h` is infinite (`|x|`
+  /// beyond fp16's range) `x` itself is used; otherwise `v = nearbyint(h·10^p) / 10^p` with the
+  /// multiply, the round (half to even) and the divide all in `Float` (for `p < 0`:
+  /// `nearbyint(h / 10^−p) · 10^−p`). `v` is **not** stored back as fp16. A rounding that
   /// yields a non-finite value (only for absurd `p`) keeps `h`.
   case fast(roundingPrecision: Int)
   /// The exact optimum over the original values.
@@ -38,12 +38,12 @@ public struct ScalarClustering: Sendable, Equatable {
 /// 1. **Existing palette.** If the block has at most `k` distinct original values (`-0 == +0`),
 ///    the centroids are exactly those values, ascending, each value maps to its own, and `cost`
 ///    is 0 — in both modes, no DP.
-/// 2. **Points.** `.exact`: the distinct original values. `.fast`: the distinct rounded values
-///    `r` (see `ScalarClusteringMode.fast`). A point's weight is the number of elements mapping to
+/// 2. **Points.** `.exact`: the distinct original values. `.fast`: the distinct rounded float32
+///    values `v` (see `ScalarClusteringMode.fast`). A point's weight is the number of elements mapping to
 ///    it, or with sensitivities the sum of their weights.
 /// 3. **Clustering.** `OptimalKMeans1D` on the points with positive weight, into
 ///    `min(k, #points)` clusters; centroids are the clusters' weighted means of the points.
-/// 4. **Assignment.** Each element gets the cluster of its point (in fast mode, of its `r`).
+/// 4. **Assignment.** Each element gets the cluster of its point (in fast mode, of its `v`).
 ///
 /// Sensitivity weights: points whose total weight is 0 take no part in the DP (they neither move
 /// a centroid nor count in `cost`) and are assigned the nearest centroid (the lower one on a

@@ -108,6 +108,7 @@ extension ConfigNode {
   func palettizationSpec() throws(ConfigError) -> PalettizationSpec {
     let fields = try fields(allowed: [
       "n_bits", "granularity", "cluster_dim", "lut_qspec", "enable_per_channel_scale",
+      "sparsity_detection_threshold",
     ])
     var spec = PalettizationSpec()
     if let bits = fields["n_bits"] { spec.nBits = try bits.int() }
@@ -115,6 +116,9 @@ extension ConfigNode {
     if let dim = fields["cluster_dim"] { spec.clusterDim = try dim.int() }
     if let qspec = fields["lut_qspec"], !qspec.isNull { spec.lutQSpec = try qspec.quantizationSpec() }
     if let flag = fields["enable_per_channel_scale"] { spec.enablePerChannelScale = try flag.bool() }
+    if let threshold = fields["sparsity_detection_threshold"], !threshold.isNull {
+      spec.sparsityDetectionThreshold = try threshold.double()
+    }
     return spec
   }
 

@@ -75,7 +75,7 @@ extension ConfigValue {
     return sortedMapping(specs) { $0.map(specValue) ?? .null }
   }
 
-  /// A spec with every field; `lut_qspec` only when set.
+  /// A spec with every field; `lut_qspec` and `sparsity_detection_threshold` only when set.
   static func specValue(_ spec: PalettizationSpec) -> ConfigValue {
     var granularity = [Member(key: "type", value: .string("per_tensor"))]
     if case .perGroupedChannel(let axis, let groupSize) = spec.granularity {
@@ -95,6 +95,9 @@ extension ConfigValue {
       ])))
     }
     members.append(Member(key: "enable_per_channel_scale", value: .bool(spec.enablePerChannelScale)))
+    if let threshold = spec.sparsityDetectionThreshold {
+      members.append(Member(key: "sparsity_detection_threshold", value: .double(threshold)))
+    }
     return .mapping(members)
   }
 }

@@ -3,7 +3,7 @@ extension KMeansPalettizerConfig {
   /// Checks every spec and every cross-field rule, in document order, throwing the first
   /// problem with its key path:
   /// - each spec: `n_bits` ∈ {1, 2, 3, 4, 6, 8}, `cluster_dim ≥ 1`, `group_size > 0`, axis ∈
-  ///   {0, 1}, fp8 LUT dtypes only with `symmetric`;
+  ///   {0, 1}, fp8 LUT dtypes only with `symmetric`, `sparsity_detection_threshold` in [0, 1];
   /// - each module config: `rounding_precision ≥ 0`; `enable_fast_kmeans_mode` off when any of
   ///   its specs has `cluster_dim > 1`; `vector_kmeans_config` only when one does, with
   ///   valid fields; op type keys are supported op types; op name keys compile;

@@ -8,13 +8,19 @@ import Foundation
 ///   8-bit codes (`I8` for int8, `U8` for uint8 and both fp8 formats);
 /// - `T.indices` — `U8`, the `nBits` indices of ``WeightLayout/indexShape`` in row-major order,
 ///   packed least-significant bit first: index `i` occupies stream bits
-///   `[i·nBits, (i+1)·nBits)`, stream bit `j` being bit `j % 8` of byte `j / 8`;
+///   `[i·nBits, (i+1)·nBits)`, stream bit `j` being bit `j % 8` of byte `j / 8`; for a jointly
+///   sparse weight only the indices of stored vectors, in the same order;
+/// - `T.mask` — jointly sparse weights only (``SparsityMask``): `U8`, one bit per element of
+///   the weight in row-major order, packed least-significant bit first, 1 = stored (has an
+///   index), 0 = exactly 0.0;
 /// - `T.per_channel_scale` — `[shape[0]]` at the weight's dtype, when used;
 /// - `T.lut_scale` (`F32`, `[blocks]`) and `T.lut_zero_point` (`I8`/`U8` like the codes,
 ///   `[blocks]`, asymmetric scheme only), when the LUT is quantized.
 /// Every other tensor is copied through unchanged. `__metadata__` holds `format` =
 /// `palettelab.compressed/1` and `palettelab.tensors`, a JSON object mapping each palettized
-/// tensor to its `shape`, `dtype`, `op`, `spec`, `index_shape`, `blocks` and metrics.
+/// tensor to its `shape`, `dtype`, `op`, `spec`, `index_shape`, `blocks` and metrics, and for a
+/// jointly sparse weight `sparse: true`, `stored_per_block` and `zero_reserved_blocks` (the
+/// blocks whose LUT entry 0 is the reserved zero).
 public enum CompressedModelFile {
   public static let formatName = "palettelab.compressed/1"
 
@@ -45,7 +51,13 @@ public enum CompressedModelFile {
       } else {
         writer.append(SafeTensorsEntry(name: "\(name).lut", tensor: Tensor(shape: lutShape, values: r.lut, dtype: r.dtype)))
       }
-      let packed = IndexPacking.pack(r.indices, bits: r.spec.nBits)
+      var storedIndices = r.indices
+      if let mask = r.mask {
+        storedIndices = zip(r.indices, mask.stored).compactMap { $1 ? $0 : nil }
+        let bits = IndexPacking.pack(mask.elementBits(layout: r.layout).map { $0 ? 1 : 0 }, bits: 1)
+        writer.append(SafeTensorsEntry(name: "\(name).mask", dtype: .uint8, shape: [bits.count], bytes: bits))
+      }
+      let packed = IndexPacking.pack(storedIndices, bits: r.spec.nBits)
       writer.append(SafeTensorsEntry(name: "\(name).indices", dtype: .uint8, shape: [packed.count], bytes: packed))
       if let scales = r.perChannelScale {
         writer.append(SafeTensorsEntry(name: "\(name).per_channel_scale", tensor: Tensor(shape: [scales.count], values: scales, dtype: r.dtype)))
@@ -56,8 +68,15 @@ public enum CompressedModelFile {
         "spec": specJSON, "index_shape": r.layout.indexShape, "blocks": r.layout.blockCount,
         "iterations": r.metrics.iterations,
         "inertia": "\(r.metrics.inertia)", "signal_energy": "\(r.metrics.signalEnergy)",
-        "bits_per_weight": "\(r.metrics.bitsPerWeight)",
+        "bits_per_weight": "\(r.metrics.bitsPerWeight)", "zero_fraction": "\(r.metrics.zeroFraction)",
       ]
+      if let mask = r.mask {
+        var entry = described[name] as? [String: Any] ?? [:]
+        entry["sparse"] = true
+        entry["stored_per_block"] = mask.storedPerBlock
+        entry["zero_reserved_blocks"] = mask.zeroReserved.indices.filter { mask.zeroReserved[$0] }
+        described[name] = entry
+      }
     }
     let json = try JSONSerialization.data(withJSONObject: described, options: [.sortedKeys])
     writer.metadata = ["format": formatName, "palettelab.tensors": String(decoding: json, as: UTF8.self)]
@@ -104,21 +123,38 @@ public enum CompressedModelFile {
         do { own.insert("\(name).\(suffix)"); return try file.tensor(named: "\(name).\(suffix)").values } catch { throw fail(error.description) }
       }
       let indexCount = layout.count / layout.clusterDim
+      var mask: SparsityMask?
+      if entry["sparse"] as? Bool == true {
+        mask = try readMask(bytes("mask"), entry: entry, layout: layout, tensor: name, fail: fail)
+      }
+      let storedCount = mask?.storedCount ?? indexCount
       let packed = try bytes("indices")
-      guard packed.count == (indexCount * spec.nBits + 7) / 8 else {
-        throw fail("tensor '\(name)': \(name).indices holds \(packed.count) bytes, expected \((indexCount * spec.nBits + 7) / 8)")
+      guard packed.count == (storedCount * spec.nBits + 7) / 8 else {
+        throw fail("tensor '\(name)': \(name).indices holds \(packed.count) bytes, expected \((storedCount * spec.nBits + 7) / 8)")
+      }
+      var indices = IndexPacking.unpack(packed, bits: spec.nBits, count: storedCount)
+      if let mask {
+        var full = [UInt8](repeating: 0, count: indexCount)
+        var next = 0
+        for i in full.indices where mask.stored[i] {
+          full[i] = indices[next]
+          next += 1
+        }
+        indices = full
       }
       let lutCount = layout.blockCount * spec.lutSize * layout.clusterDim
       var result = PalettizedTensor(
         spec: spec, options: ClusteringOptions(), layout: layout, dtype: dtype, lut: [],
         quantizedLUT: nil, lutScale: nil, lutZeroPoint: nil,
-        indices: IndexPacking.unpack(packed, bits: spec.nBits, count: indexCount),
+        indices: indices,
         perChannelScale: spec.enablePerChannelScale ? try floats("per_channel_scale") : nil,
         metrics: PalettizationMetrics(
           inertia: Double(entry["inertia"] as? String ?? "") ?? .nan,
           signalEnergy: Double(entry["signal_energy"] as? String ?? "") ?? .nan, snrDB: .nan,
           bitsPerWeight: Double(entry["bits_per_weight"] as? String ?? "") ?? .nan,
-          iterations: entry["iterations"] as? Int ?? 0, blocks: layout.blockCount))
+          iterations: entry["iterations"] as? Int ?? 0, blocks: layout.blockCount,
+          zeroFraction: Double(entry["zero_fraction"] as? String ?? "") ?? 0),
+        mask: mask)
       result.metrics.snrDB = PalettizationMetrics.snrDB(signalEnergy: result.metrics.signalEnergy, inertia: result.metrics.inertia)
       if let q = spec.lutQSpec {
         let codes = try bytes("lut")
@@ -148,6 +184,31 @@ public enum CompressedModelFile {
     }
     let passthrough = file.tensorNames.filter { !own.contains($0) }
     return Contents(palettized: palettized, passthrough: passthrough, file: file)
+  }
+
+  /// The ``SparsityMask`` of tensor `name` from its packed `T.mask` bits and its metadata entry.
+  private static func readMask(
+    _ packed: [UInt8], entry: [String: Any], layout: WeightLayout, tensor name: String,
+    fail: (String) -> ModelError
+  ) throws(ModelError) -> SparsityMask {
+    guard packed.count == (layout.count + 7) / 8 else {
+      throw fail("tensor '\(name)': \(name).mask holds \(packed.count) bytes, expected \((layout.count + 7) / 8)")
+    }
+    let bits = IndexPacking.unpack(packed, bits: 1, count: layout.count).map { $0 != 0 }
+    guard let stored = SparsityMask.storedVectors(elementBits: bits, layout: layout) else {
+      throw fail("tensor '\(name)': \(name).mask does not keep whole vectors of cluster_dim \(layout.clusterDim)")
+    }
+    guard let perBlock = entry["stored_per_block"] as? Int, let reserved = entry["zero_reserved_blocks"] as? [Int],
+          reserved.allSatisfy({ (0..<layout.blockCount).contains($0) })
+    else { throw fail("metadata for tensor '\(name)' lacks a valid stored_per_block or zero_reserved_blocks") }
+    let mask = SparsityMask(
+      stored: stored, storedPerBlock: perBlock,
+      zeroReserved: (0..<layout.blockCount).map { reserved.contains($0) })
+    let count = stored.reduce(0) { $0 + ($1 ? 1 : 0) }
+    guard count == mask.storedCount else {
+      throw fail("tensor '\(name)': \(name).mask stores \(count) vectors, expected \(perBlock) per block × \(layout.blockCount) blocks")
+    }
+    return mask
   }
 }
 

@@ -29,6 +29,18 @@ public struct KMeansPalettizer: Sendable {
     self.plan = plan
   }
 
+  /// This palettizer with `pruning` run on every selected tensor before it is palettized
+  /// (``ClusteringOptions/pruning``; `nil` removes it). Each tensor is pruned inside its own
+  /// unit of work; one whose shape cannot take an `n:m` pattern is skipped with a warning.
+  public func withPruning(_ pruning: PruningSpec?) -> KMeansPalettizer {
+    var copy = self
+    for i in copy.plan.indices where copy.plan[i].spec != nil {
+      copy.plan[i].options = (copy.plan[i].options ?? ClusteringOptions())
+      copy.plan[i].options?.pruning = pruning
+    }
+    return copy
+  }
+
   /// Palettizes every tensor the plan selects.
   ///
   /// - Parameters:

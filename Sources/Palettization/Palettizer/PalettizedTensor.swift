@@ -29,12 +29,15 @@ public struct PalettizedTensor: Sendable, Equatable {
   public var perChannelScale: [Float]?
   /// Fit and size figures.
   public var metrics: PalettizationMetrics
+  /// Joint sparse palettization: which vectors are stored; `nil` for a dense result. Vectors
+  /// not stored reconstruct to 0.0 (their ``indices`` entry is 0 and means nothing).
+  public var mask: SparsityMask? = nil
 
   /// `K`, entries per LUT block.
   public var lutSize: Int { spec.lutSize }
 
   /// The reconstructed weight: `lut[block][index] · perChannelScale[channel]`, rounded to the
-  /// weight's dtype.
+  /// weight's dtype; exactly 0.0 for a vector the ``mask`` does not store.
   /// - Complexity: O(count).
   public func reconstruct() -> Tensor {
     var values = [Float](repeating: 0, count: layout.count)
@@ -47,7 +50,14 @@ public struct PalettizedTensor: Sendable, Equatable {
           let lutBase = block * k
           lut.withUnsafeBufferPointer { entries in
             indices.withUnsafeBufferPointer { idx in
-              for i in range { out[i] = entries[lutBase + Int(idx[i])] }
+              guard let stored = mask?.stored else {
+                for i in range { out[i] = entries[lutBase + Int(idx[i])] }
+                return
+              }
+              stored.withUnsafeBufferPointer { stored in
+                Self.gatherMasked(
+                  range, entries: entries, lutBase: lutBase, indices: idx, stored: stored, into: out)
+              }
             }
           }
           continue
@@ -56,6 +66,7 @@ public struct PalettizedTensor: Sendable, Equatable {
         let indexOffsets = layout.indexOffsets(block: block)
         let lutBase = block * k * d
         for (v, indexOffset) in indexOffsets.enumerated() {
+          if let stored = mask?.stored, !stored[indexOffset] { continue }  // stays 0.0
           let entry = lutBase + Int(indices[indexOffset]) * d
           for e in 0..<d {
             out[elementOffsets[v * d + e]] = lut[entry + e]
@@ -72,6 +83,30 @@ public struct PalettizedTensor: Sendable, Equatable {
   }
 }
 
+extension PalettizedTensor {
+  /// `out[i] = stored[i] ? entries[lutBase + indices[i]] : 0` for `i` in `range`, eight lanes
+  /// at a time with a vector select: the zero pattern of a pruned weight is random, and the
+  /// compiler turns the scalar form (even written as a bit mask) into a jump mispredicted half
+  /// the time — the joint path's reconstruction took 4× the dense one on a 50 %-pruned tensor.
+  static func gatherMasked(
+    _ range: Range<Int>, entries: UnsafeBufferPointer<Float>, lutBase: Int,
+    indices: UnsafeBufferPointer<UInt8>, stored: UnsafeBufferPointer<Bool>, into out: UnsafeMutableBufferPointer<Float>
+  ) {
+    var i = range.lowerBound
+    let flags = UnsafeRawBufferPointer(stored)
+    while i + 8 <= range.upperBound {
+      var lanes = SIMD8<UInt32>()
+      for l in 0..<8 { lanes[l] = entries[lutBase &+ Int(indices[i &+ l])].bitPattern }
+      // Bool is stored as 0 or 1: 0 − flag is all ones for a stored element, 0 otherwise.
+      let keep = SIMD8<UInt32>(truncatingIfNeeded: flags.loadUnaligned(fromByteOffset: i, as: SIMD8<UInt8>.self))
+      lanes &= SIMD8(repeating: 0) &- keep
+      UnsafeMutableRawBufferPointer(out).storeBytes(of: lanes, toByteOffset: i * 4, as: SIMD8<UInt32>.self)
+      i += 8
+    }
+    for t in i..<range.upperBound { out[t] = stored[t] ? entries[lutBase &+ Int(indices[t])] : 0 }
+  }
+}
+
 /// How well a palettized weight fits the original, and what it costs to store.
 public struct PalettizationMetrics: Sendable, Equatable {
   /// Σ (w − ŵ)² over the original weight, accumulated in Double in element order.
@@ -80,12 +115,16 @@ public struct PalettizationMetrics: Sendable, Equatable {
   public var signalEnergy: Double
   /// `10 · log10(signalEnergy / inertia)`; `+inf` when the reconstruction is exact.
   public var snrDB: Double
-  /// (index + LUT + per-channel-scale + LUT-qparam bits) / element count.
+  /// (index + LUT + per-channel-scale + LUT-qparam bits) / element count; index bits are
+  /// `nBits` per vector, or for a sparse result one mask bit per element plus `nBits` per
+  /// stored vector.
   public var bitsPerWeight: Double
   /// Largest number of Lloyd iterations over the blocks (0 for scalar clustering).
   public var iterations: Int
   /// LUT blocks.
   public var blocks: Int
+  /// Fraction of exact zeros in the weight that was palettized (after pruning, if any).
+  public var zeroFraction: Double = 0
 
   /// SNR in dB of a reconstruction with `inertia` against a signal of `signalEnergy`.
   public static func snrDB(signalEnergy: Double, inertia: Double) -> Double {

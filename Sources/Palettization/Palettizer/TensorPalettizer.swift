@@ -1,9 +1,16 @@
 import Dispatch
 
-/// Palettizes one weight tensor: per-channel scaling, blocking, clustering, LUT rounding or
-/// quantization, and metrics (SPEC section 3).
+/// Palettizes one weight tensor: optional pruning, per-channel scaling, blocking, joint sparse
+/// detection, clustering, LUT rounding or quantization, and metrics (SPEC section 3).
 public enum TensorPalettizer {
   /// Palettizes `weight` under `spec`.
+  ///
+  /// In order: `options.pruning` (if any) zeroes elements of the weight; with
+  /// `spec.sparsityDetectionThreshold` set, a (pruned) weight with enough exact zeros is
+  /// palettized on its nonzero vectors only (``SparsityMask``); otherwise every vector is
+  /// clustered. Metrics compare the reconstruction with `weight` **as given, before pruning**,
+  /// so the pruning error counts in `inertia` and `snrDB`; `zeroFraction` is that of the
+  /// weight after pruning (what detection saw).
   ///
   /// - Parameters:
   ///   - op: the op consuming the weight; decides the 2-D view (transposed conv groups along
@@ -15,8 +22,9 @@ public enum TensorPalettizer {
   ///   - sensitivity: optional per-element non-negative weights, the weight's shape.
   ///   - threads: blocks are spread over this many threads; the result is bitwise the same
   ///     for any value.
-  /// - Throws: ``PalettizationError/shape(_:)`` when the shape does not fit (callers skip the
-  ///   tensor), `.spec` for an invalid spec, `.random` for an unknown generator.
+  /// - Throws: ``PalettizationError/shape(_:)`` when the shape does not fit the spec or the
+  ///   `n:m` pruning pattern (callers skip the tensor), `.spec` for an invalid spec or pruning,
+  ///   `.random` for an unknown generator.
   /// - Complexity: scalar: O(n) per block in fast mode plus the 1-D DP on the unique values;
   ///   exact mode adds a sort. Vector: O(nInit · iterations · n · K) distance work at worst.
   public static func palettize(
@@ -29,7 +37,10 @@ public enum TensorPalettizer {
     sensitivity: Tensor? = nil,
     threads: Int = 1
   ) throws(PalettizationError) -> PalettizedTensor {
-    do { try spec.validate() } catch { throw .spec(error) }
+    do {
+      try spec.validate()
+      try options.pruning?.validate(path: "prune")
+    } catch { throw .spec(error) }
     let layout: WeightLayout
     do { layout = try WeightLayout(shape: weight.shape, spec: spec, op: op) } catch { throw .shape(error) }
     if let sensitivity, sensitivity.shape != weight.shape {
@@ -41,11 +52,21 @@ public enum TensorPalettizer {
       throw .random(.unknownGenerator(generator, available: GSLRandom.availableGenerators))
     }
 
-    let perChannelScale = spec.enablePerChannelScale ? channelScales(weight) : nil
-    let working = perChannelScale.map { scaled(weight, by: $0) } ?? weight.values
+    var input = weight
+    if let pruning = options.pruning {
+      do { input = try pruning.prune(weight, op: op) } catch { throw .shape(error) }
+    }
+    let zeroCount = Self.zeroCount(input.values)
+    let selection = SparseSelection.isDetected(
+      zeroCount: zeroCount, count: input.count, threshold: spec.sparsityDetectionThreshold)
+      ? SparseSelection(support: input.values, layout: layout) : nil
+
+    let perChannelScale = spec.enablePerChannelScale ? channelScales(input) : nil
+    let working = perChannelScale.map { scaled(input, by: $0) } ?? input.values
     let blocks = BlockClusterer(
       layout: layout, spec: spec, options: options, dtype: weight.dtype,
-      values: working, sensitivity: sensitivity?.values, seed: seed, generator: generator)
+      values: working, sensitivity: sensitivity?.values, selection: selection, seed: seed,
+      generator: generator)
     let outputs = blocks.run(threads: threads)
 
     var result = PalettizedTensor(
@@ -73,8 +94,32 @@ public enum TensorPalettizer {
       }
       result.metrics.iterations = max(result.metrics.iterations, output.iterations)
     }
+    result.mask = selection?.mask()
     result.metrics = measure(result, against: weight)
+    result.metrics.zeroFraction = input.count == 0 ? 0 : Double(zeroCount) / Double(input.count)
     return result
+  }
+
+  /// Exact zeros (±0) in `values`, counted eight lanes at a time (the scalar reduce with an
+  /// overflow check per element was a tenth of a dense fast-mode run).
+  static func zeroCount(_ values: [Float]) -> Int {
+    values.withUnsafeBufferPointer { x in
+      var lanes = SIMD8<Int32>()
+      var i = 0
+      var total = 0
+      while i + 8 <= x.count {
+        let v = UnsafeRawBufferPointer(x).loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+        lanes &-= unsafeBitCast(v .== 0, to: SIMD8<Int32>.self)  // true lanes are -1
+        i += 8
+        if i & 0xFFFFFF == 0 {  // flush before an Int32 lane could overflow
+          total += Int(lanes.wrappedSum())
+          lanes = SIMD8()
+        }
+      }
+      total += Int(lanes.wrappedSum())
+      for t in i..<x.count where x[t] == 0 { total += 1 }
+      return total
+    }
   }
 
   /// Per output channel (dim 0), max |w| rounded to the weight's dtype; 0 becomes 1.
@@ -96,7 +141,8 @@ public enum TensorPalettizer {
     return out
   }
 
-  /// Inertia, SNR and bits per weight of `result` against the original `weight`.
+  /// Inertia, SNR and bits per weight of `result` against the original `weight`. A sparse
+  /// result pays one mask bit per element and `nBits` per stored vector instead of per vector.
   static func measure(_ result: PalettizedTensor, against weight: Tensor) -> PalettizationMetrics {
     let reconstruction = result.reconstruct()
     var inertia = 0.0, energy = 0.0
@@ -114,6 +160,7 @@ public enum TensorPalettizer {
     let layout = result.layout
     let lutEntryBits = spec.lutQSpec == nil ? weight.dtype.bitWidth : 8
     var bits = Double(result.indices.count * spec.nBits)
+    if let mask = result.mask { bits = Double(layout.count + mask.storedCount * spec.nBits) }
     bits += Double(layout.blockCount * spec.lutSize * spec.clusterDim * lutEntryBits)
     if let scales = result.perChannelScale { bits += Double(scales.count * weight.dtype.bitWidth) }
     if let q = spec.lutQSpec { bits += Double(layout.blockCount * LUTQuantizer(q).parameterBitsPerBlock) }
@@ -134,6 +181,8 @@ struct BlockClusterer: Sendable {
   /// The (per-channel scaled) values being clustered.
   let values: [Float]
   let sensitivity: [Float]?
+  /// Joint sparse palettization: only these vectors are clustered; `nil` clusters all.
+  let selection: SparseSelection?
   let seed: UInt64
   let generator: String
 
@@ -164,32 +213,53 @@ struct BlockClusterer: Sendable {
     return slots.map { $0! }
   }
 
+  /// Clusters block `block`. With a ``selection``, only its nonzero vectors are clustered, into
+  /// `K − 1` centroids after a reserved zero entry when the block reserves zero; every other
+  /// vector of the block gets index 0.
   func cluster(block: Int) -> Output {
-    let k = spec.lutSize
+    let reserve = selection?.reservesZero(block: block) ?? false
+    let reserved = reserve ? 1 : 0
+    let k = spec.lutSize - reserved
     let d = spec.clusterDim
+    // Joint sparse: the block's nonzero vectors (block order) and how many there are.
+    let flags = selection?.flags[block]
+    let selected = selection?.nonzeroCounts[block] ?? 0
     var centroids: [Float]
     var centroidCount: Int
     var assignment: [UInt8]
     var iterations = 0
+    // The clustered values, when gathered (empty when a contiguous block is clustered in place).
     var points: [Float]
 
     if d == 1 {
       let range = layout.contiguousRange(block: block)
-      let offsets = range == nil ? layout.elementOffsets(block: block) : []
-      let weights: [Float]? = sensitivity.map { s in range.map { Array(s[$0]) } ?? offsets.map { s[$0] } }
+      var offsets = range == nil ? layout.elementOffsets(block: block) : []
+      if let flags, range == nil {
+        let all = offsets
+        offsets = SparseSelection.compact(flags, count: selected) { all[$0] }
+      }
       let mode: ScalarClusteringMode =
         options.enableFastKMeansMode ? .fast(roundingPrecision: options.roundingPrecision) : .exact
       let result: ScalarClustering
-      if let range {
+      if let range, flags == nil {
         // The block is a contiguous slice: cluster it in place, without a copy.
         points = []
+        let weights: [Float]? = sensitivity.map { Array($0[range]) }
         result = values.withUnsafeBufferPointer { all in
           withOptionalBuffer(weights) { w in
             ScalarKMeans.cluster(UnsafeBufferPointer(rebasing: all[range]), weights: w, k: k, mode: mode)
           }
         }
       } else {
-        points = offsets.map { values[$0] }
+        func gather(_ source: [Float]) -> [Float] {
+          source.withUnsafeBufferPointer { x in
+            guard let range, let flags else { return offsets.map { x[$0] } }
+            // A contiguous block's nonzeros, straight from the values (no offsets array).
+            return SparseSelection.compact(flags, count: selected) { x[range.lowerBound + $0] }
+          }
+        }
+        points = gather(values)
+        let weights: [Float]? = sensitivity.map(gather)
         result = points.withUnsafeBufferPointer { p in
           withOptionalBuffer(weights) { w in ScalarKMeans.cluster(p, weights: w, k: k, mode: mode) }
         }
@@ -198,7 +268,11 @@ struct BlockClusterer: Sendable {
       centroidCount = result.centroids.count
       assignment = result.assignment
     } else {
-      let offsets = layout.elementOffsets(block: block)
+      var offsets = layout.elementOffsets(block: block)
+      if let flags {
+        let all = offsets
+        offsets = flags.indices.filter { flags[$0] }.flatMap { all[$0 * d ..< ($0 + 1) * d] }
+      }
       points = offsets.map { values[$0] }
       let weights: [Float]? = sensitivity.map { s in
         stride(from: 0, to: offsets.count, by: d).map { start in
@@ -224,37 +298,56 @@ struct BlockClusterer: Sendable {
       iterations = result.iterations
     }
 
+    if reserve {
+      centroids = [Float](repeating: 0, count: d) + centroids
+      centroidCount += 1
+      assignment = assignment.map { $0 + 1 }
+    }
     // Pad to K entries with the last centroid.
     if centroidCount == 0 { centroids = [Float](repeating: 0, count: d); centroidCount = 1 }
     let last = Array(centroids[(centroidCount - 1) * d ..< centroidCount * d])
-    for _ in centroidCount..<k { centroids += last }
+    for _ in centroidCount..<spec.lutSize { centroids += last }
 
-    guard let qspec = spec.lutQSpec else {
-      return Output(lut: centroids.map(dtype.round), quantized: nil, assignment: assignment, iterations: iterations)
+    var lut = centroids.map(dtype.round)
+    var quantized: LUTQuantizer.Block?
+    if let qspec = spec.lutQSpec {
+      let q = LUTQuantizer(qspec).quantize(centroids)
+      quantized = q
+      lut = q.dequantized.map(dtype.round)
+      if points.isEmpty, flags == nil, let range = layout.contiguousRange(block: block) {
+        points = Array(values[range])
+      }
+      reassign(&assignment, points: points, lut: lut, dimension: d, sortedFrom: reserved)
     }
-    let quantized = LUTQuantizer(qspec).quantize(centroids)
-    let lut = quantized.dequantized.map(dtype.round)
-    if points.isEmpty, let range = layout.contiguousRange(block: block) { points = Array(values[range]) }
-    reassign(&assignment, points: points, lut: lut, dimension: d)
+    if let flags {
+      // Back to one index per vector of the block; unselected vectors hold 0.
+      assignment = SparseSelection.expand(assignment, flags: flags)
+    }
     return Output(lut: lut, quantized: quantized, assignment: assignment, iterations: iterations)
   }
 
   /// Moves each vector to its nearest LUT entry; a vector keeps its index unless another
   /// entry is strictly nearer, so the error never grows.
-  /// - Complexity: O(n log K) for scalars (the dequantized LUT stays sorted, as quantization
-  ///   is monotone), O(n · K · d) for vectors.
-  func reassign(_ assignment: inout [UInt8], points: [Float], lut: [Float], dimension d: Int) {
+  /// - Parameter sortedFrom: scalar LUT entries from here on ascend (the dequantized LUT stays
+  ///   sorted, as quantization is monotone); entries before it (a reserved zero) are checked
+  ///   one by one.
+  /// - Complexity: O(n log K) for scalars, O(n · K · d) for vectors.
+  func reassign(_ assignment: inout [UInt8], points: [Float], lut: [Float], dimension d: Int, sortedFrom: Int = 0) {
     let k = lut.count / d
     if d == 1 {
       for v in assignment.indices {
         let x = points[v]
-        var lo = 0, hi = k  // first entry >= x
+        var lo = sortedFrom, hi = k  // first sorted entry >= x
         while lo < hi {
           let mid = (lo + hi) / 2
           if lut[mid] < x { lo = mid + 1 } else { hi = mid }
         }
         var best = Int(assignment[v])
         var bestDistance = abs(x - lut[best])
+        for entry in 0..<sortedFrom where abs(x - lut[entry]) < bestDistance {
+          best = entry
+          bestDistance = abs(x - lut[entry])
+        }
         for entry in [lo - 1, lo] where entry >= 0 && entry < k {
           let dist = abs(x - lut[entry])
           if dist < bestDistance { best = entry; bestDistance = dist }

@@ -15,6 +15,11 @@ public struct PalettizationSpec: Codable, Sendable, Hashable {
   public var lutQSpec: QuantizationSpec?
   /// Divide each output channel (dim 0 as stored) by its max |w| before clustering.
   public var enablePerChannelScale: Bool
+  /// Joint sparse palettization: `nil` (default) is off; a fraction in `[0, 1]` palettizes a
+  /// weight that has at least one exact zero and a zero fraction `>=` it on its nonzeros only
+  /// (zeros stay exactly 0.0 and take no index; see ``SparsityMask``). Threshold 0 means any
+  /// weight with a zero, 1 only an all-zero weight.
+  public var sparsityDetectionThreshold: Double?
 
   /// The values `nBits` may take.
   public static let allowedBits: [Int] = [1, 2, 3, 4, 6, 8]
@@ -24,13 +29,15 @@ public struct PalettizationSpec: Codable, Sendable, Hashable {
     granularity: Granularity = .perTensor,
     clusterDim: Int = 1,
     lutQSpec: QuantizationSpec? = nil,
-    enablePerChannelScale: Bool = false
+    enablePerChannelScale: Bool = false,
+    sparsityDetectionThreshold: Double? = nil
   ) {
     self.nBits = nBits
     self.granularity = granularity
     self.clusterDim = clusterDim
     self.lutQSpec = lutQSpec
     self.enablePerChannelScale = enablePerChannelScale
+    self.sparsityDetectionThreshold = sparsityDetectionThreshold
   }
 
   /// Number of LUT entries, `2^nBits`.
@@ -48,6 +55,10 @@ public struct PalettizationSpec: Codable, Sendable, Hashable {
     }
     try granularity.validate(path: key("granularity"))
     try lutQSpec?.validate(path: key("lut_qspec"))
+    if let threshold = sparsityDetectionThreshold, !(0...1).contains(threshold) {
+      throw SpecError(
+        keyPath: key("sparsity_detection_threshold"), value: "\(threshold)", problem: "must be in [0, 1]")
+    }
   }
 
   enum CodingKeys: String, CodingKey {
@@ -56,6 +67,7 @@ public struct PalettizationSpec: Codable, Sendable, Hashable {
     case clusterDim = "cluster_dim"
     case lutQSpec = "lut_qspec"
     case enablePerChannelScale = "enable_per_channel_scale"
+    case sparsityDetectionThreshold = "sparsity_detection_threshold"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -65,7 +77,8 @@ public struct PalettizationSpec: Codable, Sendable, Hashable {
       granularity: try c.decodeIfPresent(Granularity.self, forKey: .granularity) ?? .perTensor,
       clusterDim: try c.decodeIfPresent(Int.self, forKey: .clusterDim) ?? 1,
       lutQSpec: try c.decodeIfPresent(QuantizationSpec.self, forKey: .lutQSpec),
-      enablePerChannelScale: try c.decodeIfPresent(Bool.self, forKey: .enablePerChannelScale) ?? false)
+      enablePerChannelScale: try c.decodeIfPresent(Bool.self, forKey: .enablePerChannelScale) ?? false,
+      sparsityDetectionThreshold: try c.decodeIfPresent(Double.self, forKey: .sparsityDetectionThreshold))
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -75,6 +88,8 @@ public struct PalettizationSpec: Codable, Sendable, Hashable {
     try c.encode(clusterDim, forKey: .clusterDim)
     try c.encode(lutQSpec, forKey: .lutQSpec)
     try c.encode(enablePerChannelScale, forKey: .enablePerChannelScale)
+    // Only when set, so a dense spec encodes (and hashes) exactly as before the field existed.
+    try c.encodeIfPresent(sparsityDetectionThreshold, forKey: .sparsityDetectionThreshold)
   }
 }
 

@@ -15,4 +15,8 @@ public enum OpKind: String, Codable, Sendable, CaseIterable {
     default: return 0
     }
   }
+
+  /// The weight's input dimension: 0 for transposed conv (`[in, out, …]`), else 1
+  /// (`[out, in, …]`). `n:m` pruning runs along it.
+  public var inputAxis: Int { 1 - defaultAxis }
 }

@@ -13,6 +13,8 @@ public enum ShapeError: Error, Equatable, Sendable, LocalizedError, CustomString
   case sensitivityShapeMismatch(weight: [Int], sensitivity: [Int])
   /// A weight holding NaN or infinite values, which k-means cannot place.
   case nonFiniteValues(count: Int)
+  /// `n:m` pruning needs the input dimension to be a multiple of `m`.
+  case pruningGroupDoesNotDivide(shape: [Int], axis: Int, m: Int)
 
   public var description: String {
     switch self {
@@ -26,6 +28,8 @@ public enum ShapeError: Error, Equatable, Sendable, LocalizedError, CustomString
       return "sensitivity shape \(sensitivity) does not match weight shape \(weight)"
     case .nonFiniteValues(let count):
       return "\(count) value(s) are NaN or infinite"
+    case .pruningGroupDoesNotDivide(let shape, let axis, let m):
+      return "input dimension \(axis) of shape \(shape) has size \(shape[axis]), not a multiple of m = \(m) for n:m pruning"
     }
   }
 
