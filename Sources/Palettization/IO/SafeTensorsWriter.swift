@@ -88,12 +88,33 @@ public struct SafeTensorsWriter: Sendable {
   ///   or the failing system call (`open`, `write`, `fsync`, `rename`) with its `strerror`.
   /// - Complexity: O(total bytes); the data is streamed from the entries, not concatenated.
   public func write(to url: URL) throws(SafeTensorsError) {
+    let (ordered, header) = try layout(path: url.path)
+    try Self.writeAtomically(to: url) { fd in
+      var length = UInt64(header.count).littleEndian
+      guard Swift.withUnsafeBytes(of: &length, { Self.writeAll(fd, $0) }),
+            header.withUnsafeBytes({ Self.writeAll(fd, $0) })
+      else { return false }
+      for entry in ordered {
+        guard entry.withUnsafeBytes({ Self.writeAll(fd, $0) }) else { return false }
+      }
+      return true
+    }
+  }
+
+  /// Writes `data` to `url` atomically, as ``write(to:)`` writes a safetensors file (for the
+  /// JSON index of a sharded checkpoint).
+  public static func writeAtomically(_ data: Data, to url: URL) throws(SafeTensorsError) {
+    try writeAtomically(to: url) { fd in data.withUnsafeBytes { writeAll(fd, $0) } }
+  }
+
+  /// Creates a temporary file beside `url`, lets `fill` write it (returning `false` with
+  /// `errno` set on failure), flushes it and renames it over `url`; on any failure the
+  /// temporary file is removed and `url` is untouched.
+  private static func writeAtomically(to url: URL, _ fill: (Int32) -> Bool) throws(SafeTensorsError) {
     let path = url.path
-    let (ordered, header) = try layout(path: path)
     func failure(_ operation: String) -> SafeTensorsError {
       SafeTensorsError(path: path, fault: .io(operation: operation, reason: String(cString: strerror(errno))))
     }
-
     let directory = url.deletingLastPathComponent().path
     let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -104,14 +125,7 @@ public struct SafeTensorsWriter: Sendable {
       if !closed { close(fd) }
       if !renamed { unlink(temporary) }
     }
-
-    var length = UInt64(header.count).littleEndian
-    guard Swift.withUnsafeBytes(of: &length, { Self.writeAll(fd, $0) }),
-          header.withUnsafeBytes({ Self.writeAll(fd, $0) })
-    else { throw failure("write") }
-    for entry in ordered {
-      guard entry.withUnsafeBytes({ Self.writeAll(fd, $0) }) else { throw failure("write") }
-    }
+    guard fill(fd) else { throw failure("write") }
     guard fsync(fd) == 0 else { throw failure("fsync") }
     closed = true
     guard close(fd) == 0 else { throw failure("close") }

@@ -49,7 +49,7 @@ public struct KMeansPalettizer: Sendable {
     progress: (@Sendable (Int, Int, String) -> Void)? = nil
   ) throws -> PalettizedModel {
     precondition(numWorkers >= 1, "numWorkers must be at least 1")
-    let selected = plan.indices.filter { plan[$0].spec != nil }
+    let (selected, tiedTo) = selectingTiedOnce()
     // Largest tensors first, so one big tensor does not start last (ties: plan order).
     var sizes: [Int: Int] = [:]
     for i in selected { sizes[i] = try model.describe(plan[i].name).count }
@@ -84,9 +84,32 @@ public struct KMeansPalettizer: Sendable {
     var results: [TensorOutcome] = []
     results.reserveCapacity(plan.count)
     for (i, entry) in plan.enumerated() {
+      if let owner = tiedTo[i] {
+        results.append(.skipped(entry, reason: "tied to '\(owner)' (one storage), which is palettized once under that name"))
+        continue
+      }
       results.append(outcomes[i] ?? .untouched(entry))
     }
     return PalettizedModel(seed: seed, generator: generator, outcomes: results)
+  }
+
+  /// The plan entries to palettize: every selected one, except that of names sharing one
+  /// storage (tied weights, ``Model/storageKey(of:)``) only the first selected in plan order is
+  /// palettized; the others map to that name.
+  func selectingTiedOnce() -> (selected: [Int], tiedTo: [Int: String]) {
+    var owner: [String: String] = [:]
+    var selected: [Int] = []
+    var tiedTo: [Int: String] = [:]
+    for i in plan.indices where plan[i].spec != nil {
+      let key = model.storageKey(of: plan[i].name)
+      if let first = owner[key] {
+        tiedTo[i] = first
+      } else {
+        owner[key] = plan[i].name
+        selected.append(i)
+      }
+    }
+    return (selected, tiedTo)
   }
 
   /// One unit of work: read, palettize, time.
@@ -98,17 +121,38 @@ public struct KMeansPalettizer: Sendable {
     guard description.weightDType != nil else {
       return .skipped(entry, reason: "dtype \(description.dtype) is not a floating-point type")
     }
+    // Each weight is read once: its pages need not stay resident after it is done.
+    defer { model.releasePages(of: entry.name) }
     let start = DispatchTime.now().uptimeNanoseconds
-    let weight = try model.tensor(named: entry.name)
     var sensitivity: Tensor?
     if let sensitivities, sensitivities.tensorNames.contains(entry.name) {
       sensitivity = try sensitivities.tensor(named: entry.name)
     }
-    let outcome = Result { () throws(PalettizationError) -> PalettizedTensor in
-      try TensorPalettizer.palettize(
-        weight, spec: spec, options: entry.options ?? ClusteringOptions(), op: entry.op?.kind,
-        seed: SeedDerivation.derive(seed, entry.name), generator: generator,
-        sensitivity: sensitivity, threads: 1)
+    let options = entry.options ?? ClusteringOptions()
+    let op = entry.op?.kind
+    var outcome: Result<PalettizedTensor, PalettizationError>
+    if let dtype = description.weightDType,
+      TensorPalettizer.handlesHalfPrecision(
+        dtype: dtype, shape: description.shape, spec: spec, options: options, op: op, weighted: sensitivity != nil),
+      let fromBytes = try model.withMappedBytes(of: entry.name, { _, bytes in
+        Result { () throws(PalettizationError) -> PalettizedTensor in
+          try TensorPalettizer.palettize(
+            halfPrecision: bytes, shape: description.shape, dtype: dtype, spec: spec, options: options,
+            op: op, sensitivity: sensitivity)
+        }
+      })
+    {
+      // fp16/bf16 scalar clustering straight from the mapped bytes (bitwise the Float path's
+      // result, with a fixed-size histogram instead of a Float copy of the weight).
+      outcome = fromBytes
+    } else {
+      let weight = try model.tensor(named: entry.name)
+      outcome = Result { () throws(PalettizationError) -> PalettizedTensor in
+        try TensorPalettizer.palettize(
+          weight, spec: spec, options: options, op: op,
+          seed: SeedDerivation.derive(seed, entry.name), generator: generator,
+          sensitivity: sensitivity, threads: 1)
+      }
     }
     switch outcome {
     case .success(let result):
