@@ -18,7 +18,7 @@ struct Harness: ParsableCommand {
         harness plot results/w4.csv -o results/w4.svg
       """,
     version: HarnessVersion.current,
-    subcommands: [Palettize.self, Sweep.self, Reproduce.self, Merge.self, Plot.self, Inspect.self, Bench.self])
+    subcommands: [Palettize.self, Sweep.self, Reproduce.self, Merge.self, Plot.self, Inspect.self, Bench.self, Synth.self])
 }
 
 /// Prints `message` to stderr.

@@ -14,8 +14,21 @@ struct ManifestBuilder {
   /// The input files of the experiment with their hashes.
   func inputs() throws -> [RunManifest.InputRecord] {
     var files: [(String, URL)] = []
-    if case .safetensors(let model, let modules) = experiment.model {
-      files.append(("model", model))
+    var checkpoint: (URL, modules: URL?)?
+    switch experiment.model {
+    case .safetensors(let model, let modules): checkpoint = (model, modules)
+    case .synthesizedCheckpoint(let synth, let modules): checkpoint = (synth.folder, modules)
+    case .synthetic: break
+    }
+    if let (model, modules) = checkpoint {
+      // A sharded checkpoint: its index and every shard, each with its own hash.
+      let parts = try SafeTensorsCheckpoint.files(at: model)
+      if let index = parts.index {
+        files.append(("model.index", index))
+        files += parts.shards.map { ("model.shard", $0) }
+      } else {
+        files += parts.shards.map { ("model", $0) }
+      }
       if let modules { files.append(("modules", modules)) }
     }
     if case .file(let config) = experiment.config { files.append(("config", config)) }

@@ -35,14 +35,19 @@ public struct SafeTensorsCheckpoint: Sendable {
     public var index: URL?
     /// The shard files, in name order (one file without an index).
     public var shards: [URL]
+
+    public init(index: URL?, shards: [URL]) {
+      self.index = index
+      self.shards = shards
+    }
   }
 
   /// The index and shard files.
   public let files: Files
   /// The opened shards, in ``Files/shards`` order.
   public let shards: [SafeTensorsFile]
-  /// Every tensor name, stored tensors and aliases: shard by shard, each shard's tensors in data
-  /// order followed by the aliases of its tensors in name order.
+  /// Every tensor name: the stored tensors shard by shard, each shard in data order, then the
+  /// aliases in name order.
   public let tensorNames: [String]
   /// Tied names: alias → the stored tensor whose bytes it reads (in the same shard).
   public let ties: [String: String]
@@ -113,11 +118,7 @@ public struct SafeTensorsCheckpoint: Sendable {
       }
     }
 
-    var names: [String] = []
-    for (s, file) in shards.enumerated() {
-      names += file.tensorNames
-      names += ties.keys.filter { locations[$0]?.shard == s }.sorted()
-    }
+    let names = shards.flatMap(\.tensorNames) + ties.keys.sorted()
     self.files = files
     self.shards = shards
     self.tensorNames = names
