@@ -13,6 +13,8 @@ extension Harness {
         Example:
           harness bench --engine --large --model models/minilm/model.safetensors --workers 2
           harness bench --experiment experiments/w4.json --config-id g1-p5
+          harness bench --scale /tmp/llama-1b --workers 2 --repetitions 2   # after harness synth
+          harness bench --lm-head-rows 128256 --large
         """)
 
     @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
@@ -33,6 +35,15 @@ extension Harness {
     @Option(help: "Grid point for --experiment (default: the first).")
     var configID: String?
 
+    @Option(help: ArgumentHelp("Large-model figures on this sharded checkpoint (see harness synth).", valueName: "DIR"))
+    var scale: String?
+
+    @Flag(help: "With --scale: also 4-bit cluster_dim 2 (minutes on a 1B model).")
+    var vector = false
+
+    @Option(help: ArgumentHelp("Working memory of a bf16 ROWSx4096 lm_head at 8-bit exact mode (and of fp32 32000x4096 with --large).", valueName: "ROWS"))
+    var lmHeadRows: Int?
+
     @Option(help: "Repetitions per figure (best is reported).")
     var repetitions: Int = 3
 
@@ -44,8 +55,10 @@ extension Harness {
     func run() throws {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
-        let all = !engine && model == nil && experiment == nil
-        if engine || all || large { _ = try bench.engine(large: large) }
+        let all = !engine && model == nil && experiment == nil && scale == nil && lmHeadRows == nil
+        if engine || all || (large && lmHeadRows == nil) { _ = try bench.engine(large: large) }
+        if let scale { _ = try bench.scale(fileURL(scale), workers: workers, vector: vector) }
+        if let lmHeadRows { _ = try bench.largeTensors(bf16Rows: lmHeadRows, fp32: large) }
         if let model { _ = try bench.model(fileURL(model), workers: workers) }
         if let experiment { _ = try bench.sweepPoint(fileURL(experiment), configID: configID) }
       }

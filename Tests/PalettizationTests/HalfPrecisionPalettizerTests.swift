@@ -78,6 +78,31 @@ import Testing
     Self.expectSame(histogram, reference)
   }
 
+  /// Larger blocks with tens of thousands of distinct fp16 values reach the other exact
+  /// searches (coarse-to-fine, Lagrangian at large k); seeds vary the data.
+  @Test(arguments: [(UInt64(21), 2), (22, 4), (23, 6), (24, 8)])
+  func largeFloat16BlocksMatch(seed: UInt64, bits: Int) throws {
+    let w = try Self.weight([512, 384], dtype: .float16, seed: seed, scale: 0.5)
+    for fast in [false, true] {
+      let options = ClusteringOptions(enableFastKMeansMode: fast)
+      let spec = PalettizationSpec(nBits: bits)
+      Self.expectSame(try Self.viaBytes(w, spec: spec, options: options), try TensorPalettizer.palettize(w, spec: spec, options: options, op: .linear))
+    }
+  }
+
+  @Test func negativeZeroWithoutPositiveZero() throws {
+    var values = try Self.weight([32, 16], dtype: .bfloat16, seed: 3).values
+    for i in values.indices where values[i] == 0 { values[i] = 0.5 }
+    values[5] = -0.0
+    values[300] = -0.0
+    let w = Tensor(shape: [32, 16], values: values, dtype: .bfloat16)
+    for fast in [false, true] {
+      let options = ClusteringOptions(enableFastKMeansMode: fast)
+      let spec = PalettizationSpec(nBits: 3, granularity: Self.grouped)
+      Self.expectSame(try Self.viaBytes(w, spec: spec, options: options), try TensorPalettizer.palettize(w, spec: spec, options: options))
+    }
+  }
+
   @Test(arguments: [WeightDType.bfloat16, .float16])
   func sensitivityWeightedExactModeMatches(_ dtype: WeightDType) throws {
     let w = try Self.weight([64, 40], dtype: dtype, seed: 5)

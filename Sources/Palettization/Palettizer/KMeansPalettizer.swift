@@ -57,7 +57,11 @@ public struct KMeansPalettizer: Sendable {
 
     let outcomes = UnsafeMutableBufferPointer<TensorOutcome?>.allocate(capacity: plan.count)
     outcomes.initialize(repeating: nil)
-    defer { outcomes.deallocate() }
+    defer {
+      // The slots hold results (arrays): release them, not just the slot memory.
+      outcomes.deinitialize()
+      outcomes.deallocate()
+    }
     let failure = Mutex<(any Error)?>(nil)
     let next = Atomic<Int>(0)
     let done = Atomic<Int>(0)

@@ -63,7 +63,8 @@ extension TensorPalettizer {
       metrics: PalettizationMetrics(
         inertia: 0, signalEnergy: 0, snrDB: 0, bitsPerWeight: 0, iterations: 0, blocks: layout.blockCount))
     result.lut.reserveCapacity(layout.blockCount * k)
-    var indices = [UInt8](repeating: 0, count: layout.count)
+    // Every element's index is written below (the blocks cover the weight): no zero fill.
+    var indices = [UInt8](unsafeUninitializedCapacity: layout.count) { _, initialized in initialized = layout.count }
     // Per pattern of the current block: squared error and squared value, as the Float path's
     // `measure` computes them per element (Double of the widened value and LUT entry).
     var squaredError = [Double](repeating: 0, count: ScalarKMeans.HalfHistogram.bins)
@@ -106,12 +107,16 @@ extension TensorPalettizer {
         squaredError[Int(b)] = r * r
         squaredValue[Int(b)] = w * w
       }
+      // -0 reads +0's entries (its error and square are +0's too).
+      histogram.copyZeroToNegativeZero()
+      squaredError[0x8000] = squaredError[0]
+      squaredValue[0x8000] = squaredValue[0]
       histogram.clusterOfPattern.withUnsafeBufferPointer { table in
         squaredError.withUnsafeBufferPointer { errors in
           squaredValue.withUnsafeBufferPointer { values in
             indices.withUnsafeMutableBufferPointer { out in
               for (t, i) in range.enumerated() {
-                let b = Int(ScalarKMeans.HalfHistogram.pattern(blockBytes, t))
+                let b = Int(UInt16(littleEndian: blockBytes.loadUnaligned(fromByteOffset: 2 * t, as: UInt16.self)))
                 out[i] = table[b]
                 inertia += errors[b]
                 energy += values[b]

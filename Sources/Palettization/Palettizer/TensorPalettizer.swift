@@ -175,7 +175,10 @@ struct BlockClusterer: Sendable {
     if workers == 1 { return (0..<count).map(cluster(block:)) }
     let slots = UnsafeMutableBufferPointer<Output?>.allocate(capacity: count)
     slots.initialize(repeating: nil)
-    defer { slots.deallocate() }
+    defer {
+      slots.deinitialize()
+      slots.deallocate()
+    }
     nonisolated(unsafe) let shared = slots
     DispatchQueue.concurrentPerform(iterations: workers) { t in
       for block in stride(from: t, to: count, by: workers) {
