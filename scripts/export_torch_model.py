@@ -97,6 +97,23 @@ def manifest(model, example_inputs=None):
     return {"format": "palettelab.modules/1", "modules": modules}
 
 
+def untie(state):
+    """Tensors sharing storage (tied weights, e.g. lm_head.weight and embed_tokens.weight) are
+    stored once: the first name in state_dict order keeps the tensor, every other name becomes a
+    __metadata__ entry "other name": "kept name" -- the convention safetensors.torch.save_model
+    writes, and the one PaletteLab reads as a tie (palettized once)."""
+    kept, metadata, owner = {}, {"format": "pt"}, {}
+    for name, tensor in state.items():
+        key = (tensor.untyped_storage().data_ptr(), tensor.storage_offset(), tuple(tensor.shape),
+               tuple(tensor.stride()), tensor.dtype)
+        if tensor.numel() > 0 and key in owner:
+            metadata[name] = owner[key]
+        else:
+            owner[key] = name
+            kept[name] = tensor
+    return kept, metadata
+
+
 def export(model, example_inputs, prefix):
     """Write <prefix>.safetensors and <prefix>.modules.json; returns both paths."""
     from safetensors.torch import save_file
@@ -105,7 +122,8 @@ def export(model, example_inputs, prefix):
     state = {k: v.detach().contiguous() for k, v in model.state_dict(keep_vars=False).items()}
     os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
     weights, mods = prefix + ".safetensors", prefix + ".modules.json"
-    save_file(state, weights + ".part")
+    state, metadata = untie(state)
+    save_file(state, weights + ".part", metadata=metadata)
     with open(mods + ".part", "w") as f:
         json.dump(manifest(model, example_inputs), f, indent=1)
         f.write("\n")
