@@ -40,7 +40,10 @@ public enum ModelInspector {
     if let plan {
       let selected = plan.filter { $0.spec != nil }
       var parameters = 0
-      for entry in selected { parameters += try model.describe(entry.name).count }
+      var storages = Set<String>()  // tied names share one storage, palettized once
+      for entry in selected where storages.insert(model.storageKey(of: entry.name)).inserted {
+        parameters += try model.describe(entry.name).count
+      }
       lines.append("")
       lines.append("\(selected.count) of \(plan.count) state tensors selected (\(parameters) parameters)")
     }
