@@ -13,7 +13,7 @@ extension Harness {
         Example:
           harness bench --engine --large --model models/minilm/model.safetensors --workers 2
           harness bench --experiment experiments/w4.json --config-id g1-p5
-          harness bench --scale /tmp/llama-1b --workers 2 --repetitions 2   # after harness synth
+          harness bench --scale /tmp/llama-1b --workers 2 --repetitions 3
           harness bench --lm-head-rows 128256 --large
         """)
 
@@ -38,7 +38,7 @@ extension Harness {
     @Option(help: ArgumentHelp("Large-model figures on this sharded checkpoint (see harness synth).", valueName: "DIR"))
     var scale: String?
 
-    @Flag(help: "With --scale: also 4-bit cluster_dim 2 (minutes on a 1B model).")
+    @Flag(help: "With --scale: also 4-bit cluster_dim 2 (about 20 CPU minutes per billion parameters).")
     var vector = false
 
     @Option(help: ArgumentHelp("Working memory of a bf16 ROWSx4096 lm_head at 8-bit exact mode (and of fp32 32000x4096 with --large).", valueName: "ROWS"))

@@ -8,14 +8,17 @@ extension Harness {
     static let configuration = CommandConfiguration(
       abstract: "Write a LLaMA-shaped sharded checkpoint of generated weights (no download needed).",
       discussion: """
-        Writes DIR/model.safetensors.index.json, the shards DIR/model-0000i-of-0000N.safetensors
-        and DIR/model.modules.json. Weights are Student's t (6 degrees of freedom, sd 0.02) with
-        a few outlier input channels, drawn with GSL: byte-identical for a seed. Presets: tiny
-        (0.13 M parameters, tied embeddings), llama-1b (TinyLlama-1.1B's shape), llama-7b-layer
-        (one LLaMA-7B layer with its embedding and head). Memory: one tensor per worker.
+        Writes DIR/model.safetensors.index.json, the shards
+        DIR/model-0000i-of-0000N.safetensors and DIR/model.modules.json.
+        Weights are Student's t (6 degrees of freedom, sd 0.02) with a few outlier
+        input channels, drawn with GSL: byte-identical for a seed. Presets: tiny
+        (0.1 M parameters, tied embeddings), llama-1b (TinyLlama-1.1B's shape),
+        llama-7b-layer (one LLaMA-7B layer with its embedding and head). Memory:
+        one tensor per worker.
 
         Example:
-          harness synth --preset llama-1b --dtype bf16 --shards 3 --output /tmp/llama-1b --seed 0
+          harness synth --preset llama-1b --dtype bf16 --shards 3 \\
+            --output /tmp/llama-1b --seed 0
           harness palettize --model /tmp/llama-1b --config w4.yaml --workers 2
         """)
 

@@ -77,6 +77,18 @@ struct ShardedCheckpointTests {
     #expect(model.file?.url.lastPathComponent == "model.safetensors")
   }
 
+  @Test("a broken single file is named once, as before checkpoints")
+  func brokenSingleFile() throws {
+    let folder = try TemporaryFolder()
+    let file = folder.url.appendingPathComponent("model.safetensors")
+    try Data([1, 2, 3]).write(to: file)
+    for url in [file, folder.url] {
+      #expect(throws: ModelError(file: file.path, problem: "file is 3 bytes, too short for the 8-byte header length")) {
+        try Model.load(safetensors: url)
+      }
+    }
+  }
+
   struct Broken: Sendable, CustomTestStringConvertible {
     var name: String
     var shards: [String: [String]]  // file → tensor names

@@ -26,7 +26,7 @@ public struct SynthPreset: Sendable, Equatable {
   /// Every preset, by name.
   public static let all: [SynthPreset] = [tiny, llama1B, llama7BLayer]
 
-  /// A two-layer model of 0.13 M parameters with tied embeddings, for tests and CI
+  /// A two-layer model of 102,720 parameters with tied embeddings, for tests and CI
   /// (`experiments/llama_synth.json`): every 2-D weight's rows divide by 16, so the `w4`
   /// preset's groups fit.
   public static let tiny = SynthPreset(

@@ -135,7 +135,7 @@ public struct Model: Sendable {
     let checkpoint: SafeTensorsCheckpoint
     do { checkpoint = try SafeTensorsCheckpoint(contentsOf: url) } catch {
       if case .shardInvalid(let inner) = error.fault, error.path == inner.path {
-        throw ModelError(file: inner.path, problem: inner.description)  // a single file, as before
+        throw ModelError(file: inner.path, problem: inner.fault.description)  // a single file
       }
       throw ModelError(file: nil, problem: error.description)
     }
