@@ -300,13 +300,26 @@ def manifest(model, example_inputs=None):
 
 
 def saveable_state(model):
-    """The state dict on the CPU, contiguous, every tensor owning its memory: tensors sharing
-    storage (tied weights, views) are copied, since safetensors refuses shared memory."""
+    """The state dict on the CPU as safetensors can store it, and the file's __metadata__.
+
+    Tied tensors (one storage, same offset, shape, stride and dtype under several names, e.g.
+    lm_head.weight and embed_tokens.weight) are stored once: the first name in state_dict order
+    keeps the tensor and every other name becomes a __metadata__ entry "other name": "kept name"
+    -- the convention safetensors.torch.save_model writes, and the one PaletteLab reads as a tie
+    (palettized once). Other tensors sharing memory (views, slices) are copied, since safetensors
+    refuses shared memory. Returns (state, metadata)."""
     import torch
+
+    metadata, owner = {"format": "pt"}, {}
 
     seen, state = set(), {}
     for k, v in model.state_dict(keep_vars=False).items():
         t = v.detach().cpu()
+        tie = (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()), t.dtype)
+        if t.numel() > 0 and tie in owner:
+            metadata[k] = owner[tie]
+            continue
+        owner[tie] = k
         storage = t.untyped_storage()
         key = (storage.data_ptr(), storage.nbytes())
         whole = t.is_contiguous() and t.storage_offset() == 0 and storage.nbytes() == t.numel() * t.element_size()
@@ -314,7 +327,7 @@ def saveable_state(model):
             t = t.clone(memory_format=torch.contiguous_format)
         seen.add((t.untyped_storage().data_ptr(), t.untyped_storage().nbytes()))
         state[k] = t
-    return state
+    return state, metadata
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,7 +451,8 @@ def export(model, example_inputs, prefix, fisher=None, fisher_metadata=None):
         doc = manifest(model, example_inputs)
     finally:
         model.train(was_training)
-    _save_atomically(saveable_state(model), weights)
+    state, metadata = saveable_state(model)
+    _save_atomically(state, weights, metadata=metadata)
     with open(mods + ".part", "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")

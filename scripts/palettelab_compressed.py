@@ -40,7 +40,10 @@ class CompressedFileError(Exception):
 
 
 def read_safetensors(path):
-    """({name: np.ndarray}, {metadata}); BF16 tensors come back as float32 (exactly)."""
+    """({name: np.ndarray}, {metadata}); BF16 tensors come back as float32 (exactly). A tied
+    name -- a __metadata__ key that is no tensor of the file, whose value is one (the convention
+    of safetensors.torch.save_model, which PaletteLab writes for tied weights) -- reads as that
+    tensor."""
     with open(path, "rb") as f:
         blob = f.read()
     if len(blob) < 8:
@@ -59,6 +62,9 @@ def read_safetensors(path):
         else:
             array = np.frombuffer(raw, dtype=np.dtype(_NUMPY_DTYPES[info["dtype"]]).newbyteorder("<"))
         tensors[name] = array.reshape(info["shape"]).copy()
+    for alias, kept in metadata.items():
+        if alias not in tensors and isinstance(kept, str) and kept in tensors:
+            tensors[alias] = tensors[kept]
     return tensors, metadata
 
 
@@ -178,6 +184,9 @@ def decompress(path):
     for name, t in tensors.items():
         if name not in own:
             out[name] = t
+    for alias, kept in metadata.items():  # a tie whose kept name was palettized
+        if alias not in out and isinstance(kept, str) and kept in described:
+            out[alias] = out[kept]
     return out, described
 
 

@@ -16,6 +16,8 @@ extension Harness {
           harness bench --units experiments/synthetic.json --workers 2 --repetitions 1
           harness bench --encoder models/minilm --corpus experiments/corpus/eval.txt
           harness bench --sparse-model models/minilm/model.safetensors
+          harness bench --scale /tmp/llama-1b --workers 2 --repetitions 3
+          harness bench --lm-head-rows 128256 --large
         """)
 
     @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
@@ -44,6 +46,15 @@ extension Harness {
 
     @OptionGroup var encoderOptions: EncoderBenchOptions
 
+    @Option(help: ArgumentHelp("Large-model figures on this sharded checkpoint (see harness synth).", valueName: "DIR"))
+    var scale: String?
+
+    @Flag(help: "With --scale: also 4-bit cluster_dim 2 (about 20 CPU minutes per billion parameters).")
+    var vector = false
+
+    @Option(help: ArgumentHelp("Working memory of a bf16 ROWSx4096 lm_head at 8-bit exact mode (and of fp32 32000x4096 with --large).", valueName: "ROWS"))
+    var lmHeadRows: Int?
+
     @Option(help: "Repetitions per figure (best is reported).")
     var repetitions: Int = 3
 
@@ -56,8 +67,10 @@ extension Harness {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
         let all = !engine && model == nil && experiment == nil && units == nil && encoderOptions.encoder == nil
-          && sparseModel == nil
-        if engine || all || large { _ = try bench.engine(large: large) }
+          && sparseModel == nil && scale == nil && lmHeadRows == nil
+        if engine || all || (large && lmHeadRows == nil) { _ = try bench.engine(large: large) }
+        if let scale { _ = try bench.scale(fileURL(scale), workers: workers, vector: vector) }
+        if let lmHeadRows { _ = try bench.largeTensors(bf16Rows: lmHeadRows, fp32: large) }
         if let model { _ = try bench.model(fileURL(model), workers: workers) }
         if let experiment { _ = try bench.sweepPoint(fileURL(experiment), configID: configID) }
         if let units { _ = try bench.sweepUnits(fileURL(units), threads: workers) }

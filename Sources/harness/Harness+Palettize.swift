@@ -18,6 +18,8 @@ extension Harness {
           harness palettize --model models/minilm/model.safetensors \\
             --config sparse.yaml --prune '{"method": "n_m", "n": 2, "m": 4}' \\
             --seed 0 --report results/minilm-24.csv
+          harness palettize --model /tmp/llama-1b --config w4.yaml --workers 2 \\
+            --output /tmp/llama-1b-w4.safetensors --max-shard-size 200MB
         """)
 
     @OptionGroup var model: ModelOptions
@@ -50,8 +52,16 @@ extension Harness {
       valueName: "JSON"))
     var prune: String?
 
+    @Option(help: ArgumentHelp(
+      "An --output larger than this is written as O-0000i-of-0000N.safetensors shards plus O.safetensors.index.json (e.g. 4GiB, 500MB).",
+      valueName: "size"))
+    var maxShardSize: String = "4GiB"
+
     func validate() throws {
       guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+      guard ByteSize.parse(maxShardSize) != nil else {
+        throw ValidationError("--max-shard-size must be a positive size such as 4GiB, 500MB or 1048576, found '\(maxShardSize)'")
+      }
     }
 
     func run() throws {
@@ -59,7 +69,8 @@ extension Harness {
         var job = ModelPalettization(
           model: fileURL(model.model), modules: model.modules.map(fileURL), config: config.map(fileURL),
           seed: seed, workers: workers, generator: rng, sensitivities: sensitivities.map(fileURL),
-          report: report.map(fileURL), output: output.map(fileURL))
+          report: report.map(fileURL), output: output.map(fileURL),
+          maxShardBytes: ByteSize.parse(maxShardSize) ?? 4 << 30)
         if let prune { try job.setPruning(json: prune) }
         let table = try job.run(log: printError)
         if report == nil { print(table.encoded(), terminator: "") }

@@ -40,6 +40,18 @@ struct ExperimentTests {
     #expect(model.layers.first?.distribution == .gaussian(sigma: 0.1))
   }
 
+  @Test("a synth model source parses with its defaults; the folder resolves against the experiment")
+  func parsesSynth() throws {
+    let e = try Experiment.parse(try experimentJSON([
+      "model": ["synth": ["preset": "tiny", "folder": "../models/t", "tie_embeddings": false], "modules": "m.json"],
+    ]), file: experimentFile)
+    guard case .synthesizedCheckpoint(let synth, let modules) = e.model else { Issue.record("expected synth"); return }
+    var untied = SynthPreset.tiny
+    untied.tieEmbeddings = false
+    #expect(synth == SynthesizedCheckpoint(preset: untied, dtype: .bfloat16, shards: 1, seed: 0, folder: URL(fileURLWithPath: "/work/models/t")))
+    #expect(modules?.path == "/work/exp/m.json")
+  }
+
   @Test("grid expansion: cartesian product, canonical field order, union of grids, stable ids")
   func gridExpansion() throws {
     let e = try Experiment.parse(try experimentJSON([
@@ -103,7 +115,17 @@ struct ExperimentTests {
     .init(document: #"{"name": "t", "model": {"safetensors": 3}, "config": "w4", "output": "o.csv"}"#,
           message: "/work/exp/e.json: model.safetensors must be a string, found a number 3"),
     .init(document: #"{"name": "t", "model": {}, "config": "w4", "output": "o.csv"}"#,
-          message: "/work/exp/e.json: model must give 'safetensors' (a path) or 'synthetic' (layers to generate)"),
+          message: "/work/exp/e.json: model must give 'safetensors' (a checkpoint path), 'synthetic' (layers to generate) or 'synth' (a checkpoint to synthesise)"),
+    .init(document: #"{"name": "t", "model": {"safetensors": "m", "synth": {"preset": "tiny", "folder": "f"}}, "config": "w4", "output": "o.csv"}"#,
+          message: "/work/exp/e.json: model must give one of 'safetensors', 'synthetic' or 'synth', not 'safetensors' and 'synth'"),
+    .init(document: #"{"name": "t", "model": {"synth": {"preset": "llama-70b", "folder": "f"}}, "config": "w4", "output": "o.csv"}"#,
+          message: #"/work/exp/e.json: model.synth.preset must be one of tiny, llama-1b, llama-7b-layer, found "llama-70b""#),
+    .init(document: #"{"name": "t", "model": {"synth": {"preset": "tiny"}}, "config": "w4", "output": "o.csv"}"#,
+          message: "/work/exp/e.json: model.synth must have 'preset' (tiny, llama-1b, llama-7b-layer) and 'folder'"),
+    .init(document: #"{"name": "t", "model": {"synth": {"preset": "tiny", "folder": "f", "dtype": "int8"}}, "config": "w4", "output": "o.csv"}"#,
+          message: #"/work/exp/e.json: model.synth.dtype must be bf16, fp16 or fp32, found "int8""#),
+    .init(document: #"{"name": "t", "model": {"synth": {"preset": "tiny", "folder": "f", "shards": 0}}, "config": "w4", "output": "o.csv"}"#,
+          message: "/work/exp/e.json: model.synth.shards must be a shard count in 1...999, found 0"),
     .init(document: #"{"name": "t", "model": {"synthetic": {"layers": [{"name": "a", "type": "Linear", "shape": [2, 2], "distribution": {"type": "gaussian", "sigma": 1}}]}}, "config": "w4", "output": "o.csv"}"#,
           message: #"/work/exp/e.json: model.synthetic.layers[0].type must be a fully-qualified type such as torch.nn.modules.linear.Linear, found "Linear""#),
     .init(document: #"{"name": "t", "model": {"synthetic": {"layers": [{"name": "a", "type": "x.L", "shape": [2, 0], "distribution": {"type": "gaussian", "sigma": 1}}]}}, "config": "w4", "output": "o.csv"}"#,

@@ -114,7 +114,7 @@ struct ConfigValidationTests {
           op_type_config: { Linear: {} }
       """,
       "global_config.op_type_config.Linear: is not a supported op type (expected one of linear, "
-        + "multi_head_attention_forward, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d)"),
+        + "multi_head_attention_forward, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, addmm)"),
     .yaml("""
       kmeans_palettization_config:
         module_type_configs:

@@ -95,16 +95,22 @@ extension Experiment {
   private static func parseModel(
     _ node: JSONNode, path: (JSONNode) throws(ExperimentError) -> URL
   ) throws(ExperimentError) -> ModelSource {
-    let fields = try node.object(allowed: ["safetensors", "modules", "synthetic"])
+    let fields = try node.object(allowed: ["safetensors", "modules", "synthetic", "synth"])
+    let sources = ["safetensors", "synthetic", "synth"].filter { fields[$0] != nil }
+    guard sources.count <= 1 else {
+      throw node.fail("must give one of 'safetensors', 'synthetic' or 'synth', not \(sources.map { "'\($0)'" }.joined(separator: " and "))")
+    }
+    let modules = try fields["modules"].flatMap { m throws(ExperimentError) in m.isNull ? nil : try path(m) }
     if let file = fields["safetensors"] {
-      guard fields["synthetic"] == nil else { throw node.fail("must give either 'safetensors' or 'synthetic', not both") }
-      let modules = try fields["modules"].flatMap { m throws(ExperimentError) in m.isNull ? nil : try path(m) }
       return .safetensors(try path(file), modules: modules)
     }
-    guard let synthetic = fields["synthetic"] else {
-      throw node.fail("must give 'safetensors' (a path) or 'synthetic' (layers to generate)")
+    if let synth = fields["synth"] {
+      return .synthesizedCheckpoint(try parseSynth(synth, path: path), modules: modules)
     }
-    if fields["modules"] != nil { throw node.fail("'modules' only goes with 'safetensors'") }
+    guard let synthetic = fields["synthetic"] else {
+      throw node.fail("must give 'safetensors' (a checkpoint path), 'synthetic' (layers to generate) or 'synth' (a checkpoint to synthesise)")
+    }
+    if fields["modules"] != nil { throw node.fail("'modules' only goes with 'safetensors' or 'synth'") }
     let spec = try synthetic.object(allowed: ["seed", "layers"])
     let seed = try spec["seed"].map { s throws(ExperimentError) in try s.seed() } ?? 0
     guard let layersNode = spec["layers"] else { throw synthetic.fail("is missing the required key 'layers'") }
@@ -132,6 +138,33 @@ extension Experiment {
     }
     guard !layers.isEmpty else { throw layersNode.fail("must list at least one layer") }
     return .synthetic(SyntheticModel(seed: seed, layers: layers))
+  }
+
+  /// `{"preset": "tiny", "dtype": "bf16", "shards": 3, "seed": 7, "folder": "../models/synth/tiny"}`.
+  private static func parseSynth(
+    _ node: JSONNode, path: (JSONNode) throws(ExperimentError) -> URL
+  ) throws(ExperimentError) -> SynthesizedCheckpoint {
+    let fields = try node.object(allowed: ["preset", "dtype", "shards", "seed", "folder", "tie_embeddings"])
+    guard let presetNode = fields["preset"], let folderNode = fields["folder"] else {
+      throw node.fail("must have 'preset' (\(SynthPreset.all.map(\.name).joined(separator: ", "))) and 'folder'")
+    }
+    guard var preset = SynthPreset.named(try presetNode.string()) else {
+      throw presetNode.fail("must be one of \(SynthPreset.all.map(\.name).joined(separator: ", ")), found \(presetNode.rendered)")
+    }
+    if let tie = fields["tie_embeddings"] { preset.tieEmbeddings = try tie.bool() }
+    let dtypes: [String: WeightDType] = ["bf16": .bfloat16, "fp16": .float16, "fp32": .float32]
+    var dtype = WeightDType.bfloat16
+    if let d = fields["dtype"] {
+      guard let parsed = dtypes[try d.string()] else { throw d.fail("must be bf16, fp16 or fp32, found \(d.rendered)") }
+      dtype = parsed
+    }
+    var shards = 1
+    if let n = fields["shards"] {
+      shards = try n.int()
+      guard (1...999).contains(shards) else { throw n.fail("must be a shard count in 1...999, found \(shards)") }
+    }
+    let seed = try fields["seed"].map { s throws(ExperimentError) in try s.seed() } ?? 0
+    return SynthesizedCheckpoint(preset: preset, dtype: dtype, shards: shards, seed: seed, folder: try path(folderNode))
   }
 
   private static func parseDistribution(_ node: JSONNode) throws(ExperimentError) -> Distribution {

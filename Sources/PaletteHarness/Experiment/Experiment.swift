@@ -33,6 +33,10 @@ public struct Experiment: Sendable, Equatable {
     case safetensors(URL, modules: URL?)
     /// Layers generated with GSL.
     case synthetic(SyntheticModel)
+    /// A LLaMA-shaped sharded checkpoint that ``CheckpointSynthesizer`` writes into
+    /// `folder` when the model is loaded (the same bytes every time), then read like any
+    /// checkpoint, with an optional module manifest.
+    case synthesizedCheckpoint(SynthesizedCheckpoint, modules: URL?)
   }
 
   /// Where the base config comes from.
@@ -66,6 +70,16 @@ public struct SyntheticModel: Sendable, Equatable {
   /// Seeds the generator of every layer: layer `name` uses `SeedDerivation.derive(seed, name)`.
   public var seed: UInt64
   public var layers: [SyntheticLayer]
+}
+
+/// The `synth` model source: what ``CheckpointSynthesizer`` writes, and where.
+public struct SynthesizedCheckpoint: Sendable, Equatable {
+  public var preset: SynthPreset
+  public var dtype: WeightDType
+  public var shards: Int
+  public var seed: UInt64
+  /// The folder the checkpoint is written to (relative paths resolve against the experiment).
+  public var folder: URL
 }
 
 /// One generated module with a `weight` tensor.

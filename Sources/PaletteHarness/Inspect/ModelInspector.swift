@@ -35,6 +35,7 @@ public enum ModelInspector {
         lines.append(line)
       }
     }
+    lines += checkpointLines(model)
     if !model.inferenceNotes.isEmpty {
       lines.append("")
       // Every module is inferred only when no manifest was given.
@@ -45,11 +46,31 @@ public enum ModelInspector {
     if let plan {
       let selected = plan.filter { $0.spec != nil }
       var parameters = 0
-      for entry in selected { parameters += try model.describe(entry.name).count }
+      var storages = Set<String>()  // tied names share one storage, palettized once
+      for entry in selected where storages.insert(model.storageKey(of: entry.name)).inserted {
+        parameters += try model.describe(entry.name).count
+      }
       lines.append("")
       lines.append("\(selected.count) of \(plan.count) state tensors selected (\(parameters) parameters)")
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// A sharded checkpoint's index and shards (tensors and bytes each), and tied names.
+  static func checkpointLines(_ model: Model) -> [String] {
+    var lines: [String] = []
+    if let checkpoint = model.checkpoint, let index = checkpoint.files.index {
+      lines += ["", "Sharded checkpoint \(index.path):"]
+      for shard in checkpoint.shards {
+        let bytes = shard.tensorInfos.reduce(0) { $0 + $1.byteCount }
+        lines.append("  \(shard.url.lastPathComponent): \(shard.tensorInfos.count) tensors, \(bytes) bytes")
+      }
+    }
+    if !model.ties.isEmpty {
+      lines += ["", "Tied (one storage, palettized at most once, under the first name a config selects):"]
+      lines += model.ties.sorted { $0.key < $1.key }.map { "  \($0.key) -> \($0.value)" }
+    }
+    return lines
   }
 
   /// `4-bit per_tensor`, `2-bit per_grouped_channel(axis=0,group_size=16) cluster_dim 2 lut int8_symmetric`.

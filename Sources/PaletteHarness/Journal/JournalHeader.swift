@@ -42,7 +42,11 @@ public struct JournalHeader: Codable, Sendable, Equatable {
   /// The header a sweep of `experiment` run by `binary` expects, with `seeds`.
   static func expected(for experiment: Experiment, binary: HarnessBinary, seeds: [UInt64], seedsDrawn: Bool) throws(JournalError) -> JournalHeader {
     var stamps: [InputStamp] = []
-    for (role, url) in ManifestBuilder.inputFiles(of: experiment) {
+    let files: [(role: String, url: URL)]
+    do { files = try ManifestBuilder.inputFiles(of: experiment) } catch {
+      throw JournalError(file: experiment.file.path, problem: "its model's files cannot be listed: \(error)")
+    }
+    for (role, url) in files {
       var info = stat()
       guard stat(url.path, &info) == 0 else {
         throw JournalError(file: url.path, problem: "cannot be read (\(String(cString: strerror(errno))))")

@@ -11,11 +11,26 @@ struct ManifestBuilder {
     RelativePath.from(manifestURL.deletingLastPathComponent(), to: url)
   }
 
-  /// The input files of `experiment` by role (`model`, `modules`, `config`, `sensitivities`).
-  static func inputFiles(of experiment: Experiment) -> [(role: String, url: URL)] {
+  /// The input files of `experiment` by role (`model`, or `model.index` and one `model.shard`
+  /// per shard of a sharded checkpoint; `modules`, `config`, `sensitivities`).
+  /// - Throws: ``CheckpointError`` when a checkpoint's index or shards cannot be listed.
+  static func inputFiles(of experiment: Experiment) throws -> [(role: String, url: URL)] {
     var files: [(role: String, url: URL)] = []
-    if case .safetensors(let model, let modules) = experiment.model {
-      files.append(("model", model))
+    var checkpoint: (URL, modules: URL?)?
+    switch experiment.model {
+    case .safetensors(let model, let modules): checkpoint = (model, modules)
+    case .synthesizedCheckpoint(let synth, let modules): checkpoint = (synth.folder, modules)
+    case .synthetic: break
+    }
+    if let (model, modules) = checkpoint {
+      // A sharded checkpoint: its index and every shard, each with its own hash.
+      let parts = try SafeTensorsCheckpoint.files(at: model)
+      if let index = parts.index {
+        files.append(("model.index", index))
+        files += parts.shards.map { ("model.shard", $0) }
+      } else {
+        files += parts.shards.map { ("model", $0) }
+      }
       if let modules { files.append(("modules", modules)) }
     }
     if case .file(let config) = experiment.config { files.append(("config", config)) }

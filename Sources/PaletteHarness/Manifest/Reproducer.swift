@@ -40,6 +40,11 @@ public struct Reproducer {
     if let onDisk = try? Data(contentsOf: experimentURL), SHA256Hasher.hex(of: onDisk) != manifest.experiment.sha256 {
       lines.append("note: \(manifest.experiment.path) changed since the run; re-running the recorded experiment")
     }
+    let runner = SweepRunner(experiment: experiment, log: log)
+    // A synthesised checkpoint is (re)written when the model loads: load it before its files
+    // are hashed, so a fresh checkout can reproduce (and the hashes check the synthesiser).
+    var loaded: SweepRunner.Context?
+    if case .synthesizedCheckpoint = experiment.model { loaded = try runner.prepareContext() }
     for input in manifest.inputs {
       let url = URL(fileURLWithPath: input.path, relativeTo: folder).standardizedFileURL
       guard let (sha, _) = try? SHA256Hasher.hex(ofFile: url) else {
@@ -69,8 +74,7 @@ public struct Reproducer {
     let seeds = manifest.seeds.compactMap(UInt64.init)
     let allRuns = SweepRun.all(points: experiment.gridPoints, seeds: seeds, workers: experiment.workers)
     let runsByKey = Dictionary(uniqueKeysWithValues: allRuns.map { ($0.key, $0) })
-    let runner = SweepRunner(experiment: experiment, log: log)
-    let context = try runner.prepareContext()
+    let context = try loaded ?? runner.prepareContext()
     var matched = 0
     let progress = ProgressLine(total: manifest.runs.count, log: log)
     // Re-run every recorded run the experiment still has, side by side within the thread

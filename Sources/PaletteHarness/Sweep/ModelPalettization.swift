@@ -16,12 +16,17 @@ public struct ModelPalettization {
   public var output: URL?
   /// Pruning run on every selected tensor before it is palettized (`--prune`).
   public var pruning: PruningSpec?
+  /// An output above this many bytes is written as shards with an index (see
+  /// ``CompressedModelFile/writeCheckpoint(_:model:to:maxShardBytes:)``).
+  public var maxShardBytes: Int
 
   public init(
     model: URL, modules: URL? = nil, config: URL? = nil, seed: UInt64? = nil, workers: Int = 1,
     generator: String = "mt19937", sensitivities: URL? = nil, report: URL? = nil, output: URL? = nil,
-    pruning: PruningSpec? = nil
+    pruning: PruningSpec? = nil,
+    maxShardBytes: Int = CompressedModelFile.defaultMaxShardBytes
   ) {
+    self.maxShardBytes = maxShardBytes
     self.model = model
     self.modules = modules
     self.config = config
@@ -76,7 +81,10 @@ public struct ModelPalettization {
       }
     }
     if let report { try table.write(to: report) }
-    if let output { try CompressedModelFile.write(result, model: model, to: output) }
+    if let output {
+      let files = try CompressedModelFile.writeCheckpoint(result, model: model, to: output, maxShardBytes: maxShardBytes)
+      if files.count > 1 { log("wrote \(files.count - 1) shards and \(files[files.count - 1].path)") }
+    }
     log("palettized \(result.palettized.count) tensors (\(result.palettizedParameters) parameters) in \(String(format: "%.3f", seconds)) s: "
       + "SNR \(String(format: "%.2f", result.snrDB)) dB, \(String(format: "%.4f", result.bitsPerWeight)) bits/weight")
     return table

@@ -10,6 +10,11 @@ enum SweepModelLoader {
       return try Model.load(safetensors: url, modules: modules)
     case .synthetic(let synthetic):
       return try generate(synthetic, generator: generator)
+    case .synthesizedCheckpoint(let synth, let modules):
+      try CheckpointSynthesizer(
+        preset: synth.preset, dtype: synth.dtype, shards: synth.shards, seed: synth.seed, generator: generator
+      ).writeUnlessPresent(to: synth.folder)
+      return try Model.load(safetensors: synth.folder, modules: modules)
     }
   }
 

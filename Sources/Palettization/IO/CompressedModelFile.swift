@@ -26,17 +26,22 @@ public enum CompressedModelFile {
 
   /// Writes `palettized` (with the untouched tensors of `model`) to `url`, atomically.
   public static func write(_ palettized: PalettizedModel, model: Model, to url: URL) throws {
+    try writer(for: palettized, model: model).write(to: url)
+  }
+
+  /// The entries and metadata of the compressed file of `palettized` (see ``write(_:model:to:)``;
+  /// ``writeSharded(_:model:to:maxShardBytes:)`` splits them over shards). Tied names
+  /// (``Model/ties``) are written once: the other names of a storage become `__metadata__`
+  /// entries `"name": "written name"`, the convention `safetensors.torch.save_model` uses.
+  public static func writer(for palettized: PalettizedModel, model: Model) throws -> SafeTensorsWriter {
     var writer = SafeTensorsWriter()
     var described: [String: Any] = [:]
     let results = Dictionary(uniqueKeysWithValues: palettized.palettized.map { ($0.name, $0.result) })
     let ops = Dictionary(uniqueKeysWithValues: palettized.outcomes.map { ($0.name, $0.entry.op?.type) })
-    for name in model.tensorNames {
+    let aliases = tiedAliases(palettized, model: model)
+    for name in model.tensorNames where aliases[name] == nil {
       guard let r = results[name] else {
-        if let file = model.file {
-          writer.append(try SafeTensorsEntry.copying(name, from: file))
-        } else {
-          writer.append(SafeTensorsEntry(name: name, tensor: try model.tensor(named: name)))
-        }
+        writer.append(try model.copyThroughEntry(name))
         continue
       }
       let lutShape = [r.layout.blockCount, r.lutSize, r.layout.clusterDim]
@@ -79,8 +84,9 @@ public enum CompressedModelFile {
       }
     }
     let json = try JSONSerialization.data(withJSONObject: described, options: [.sortedKeys])
-    writer.metadata = ["format": formatName, "palettelab.tensors": String(decoding: json, as: UTF8.self)]
-    try writer.write(to: url)
+    writer.metadata = aliases.merging(
+      ["format": formatName, "palettelab.tensors": String(decoding: json, as: UTF8.self)], uniquingKeysWith: { $1 })
+    return writer
   }
 
   /// A reloaded compressed file: the palettized tensors (rebuilt exactly) and the names of

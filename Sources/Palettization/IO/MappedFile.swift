@@ -54,4 +54,16 @@ final class MappedFile: @unchecked Sendable {
     guard let base else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
     return try body(UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count))
   }
+
+  /// Releases the resident pages lying wholly inside `range` (`madvise(MADV_DONTNEED)`). The
+  /// mapping is private and never written, so a later read faults the file's unchanged bytes
+  /// back in from the page cache; other readers of the range stay correct, only slower.
+  func releasePages(in range: Range<Int>) {
+    guard let base, range.lowerBound >= 0, range.upperBound <= count else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let first = (range.lowerBound + page - 1) / page * page
+    let end = range.upperBound / page * page
+    guard end > first else { return }
+    _ = madvise(UnsafeMutableRawPointer(mutating: base + first), end - first, Int32(MADV_DONTNEED))
+  }
 }

@@ -74,6 +74,13 @@ public struct SafeTensorsEntry: Sendable {
     self.payload = payload
   }
 
+  /// The same bytes under another name.
+  public func renamed(_ name: String) -> SafeTensorsEntry {
+    var copy = self
+    copy.name = name
+    return copy
+  }
+
   /// Number of bytes held.
   public var byteCount: Int {
     switch payload {

@@ -42,9 +42,26 @@ public struct SafeTensorsWriter: Sendable {
   /// - Throws: ``SafeTensorsError`` naming `path` for a reserved or repeated name, a negative or
   ///   overflowing shape, or a byte count that does not match the shape.
   func layout(path: String) throws(SafeTensorsError) -> (entries: [SafeTensorsEntry], header: [UInt8]) {
+    let slots = entries.map { Slot(name: $0.name, dtype: $0.dtype, shape: $0.shape, byteCount: $0.byteCount) }
+    let (order, header) = try Self.layout(slots, metadata: metadata, path: path)
+    return (order.map { entries[$0] }, header)
+  }
+
+  /// What the header needs to know of a tensor.
+  struct Slot {
+    var name: String
+    var dtype: SafeTensorsDType
+    var shape: [Int]
+    var byteCount: Int
+  }
+
+  /// The file order of `slots` (indices into it) and the padded header bytes.
+  static func layout(
+    _ slots: [Slot], metadata: [String: String], path: String
+  ) throws(SafeTensorsError) -> (order: [Int], header: [UInt8]) {
     func fault(_ f: SafeTensorsError.Fault) -> SafeTensorsError { SafeTensorsError(path: path, fault: f) }
     var names: Set<String> = []
-    for entry in entries {
+    for entry in slots {
       guard entry.name != "__metadata__" else { throw fault(.reservedTensorName) }
       guard names.insert(entry.name).inserted else { throw fault(.duplicateTensorName(name: entry.name)) }
       guard entry.shape.allSatisfy({ $0 >= 0 }) else {
@@ -58,10 +75,11 @@ public struct SafeTensorsWriter: Sendable {
                                        dtype: entry.dtype, needed: needed))
       }
     }
-    let ordered = entries.sorted {
-      $0.dtype.referenceRank != $1.dtype.referenceRank
-        ? $0.dtype.referenceRank > $1.dtype.referenceRank
-        : Array($0.name.utf8).lexicographicallyPrecedes($1.name.utf8)  // Rust's byte-wise String order
+    let order = slots.indices.sorted {
+      let (a, b) = (slots[$0], slots[$1])
+      return a.dtype.referenceRank != b.dtype.referenceRank
+        ? a.dtype.referenceRank > b.dtype.referenceRank
+        : Array(a.name.utf8).lexicographicallyPrecedes(b.name.utf8)  // Rust's byte-wise String order
     }
     var parts: [String] = []
     if !metadata.isEmpty {
@@ -70,7 +88,7 @@ public struct SafeTensorsWriter: Sendable {
       parts.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
     }
     var offset = 0
-    for entry in ordered {
+    for entry in order.map({ slots[$0] }) {
       let end = offset + entry.byteCount
       let shape = entry.shape.map(String.init).joined(separator: ",")
       parts.append(SafeTensorsJSON.quoted(entry.name)
@@ -79,7 +97,7 @@ public struct SafeTensorsWriter: Sendable {
     }
     var header = Array(("{" + parts.joined(separator: ",") + "}").utf8)
     header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
-    return (ordered, header)
+    return (order, header)
   }
 
   /// Writes the file at `url` atomically (see the type's documentation).
@@ -88,12 +106,33 @@ public struct SafeTensorsWriter: Sendable {
   ///   or the failing system call (`open`, `write`, `fsync`, `rename`) with its `strerror`.
   /// - Complexity: O(total bytes); the data is streamed from the entries, not concatenated.
   public func write(to url: URL) throws(SafeTensorsError) {
+    let (ordered, header) = try layout(path: url.path)
+    try Self.writeAtomically(to: url) { fd in
+      var length = UInt64(header.count).littleEndian
+      guard Swift.withUnsafeBytes(of: &length, { Self.writeAll(fd, $0) }),
+            header.withUnsafeBytes({ Self.writeAll(fd, $0) })
+      else { return false }
+      for entry in ordered {
+        guard entry.withUnsafeBytes({ Self.writeAll(fd, $0) }) else { return false }
+      }
+      return true
+    }
+  }
+
+  /// Writes `data` to `url` atomically, as ``write(to:)`` writes a safetensors file (for the
+  /// JSON index of a sharded checkpoint).
+  public static func writeAtomically(_ data: Data, to url: URL) throws(SafeTensorsError) {
+    try writeAtomically(to: url) { fd in data.withUnsafeBytes { writeAll(fd, $0) } }
+  }
+
+  /// Creates a temporary file beside `url`, lets `fill` write it (returning `false` with
+  /// `errno` set on failure), flushes it and renames it over `url`; on any failure the
+  /// temporary file is removed and `url` is untouched.
+  static func writeAtomically(to url: URL, _ fill: (Int32) -> Bool) throws(SafeTensorsError) {
     let path = url.path
-    let (ordered, header) = try layout(path: path)
     func failure(_ operation: String) -> SafeTensorsError {
       SafeTensorsError(path: path, fault: .io(operation: operation, reason: String(cString: strerror(errno))))
     }
-
     let directory = url.deletingLastPathComponent().path
     let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -104,14 +143,7 @@ public struct SafeTensorsWriter: Sendable {
       if !closed { close(fd) }
       if !renamed { unlink(temporary) }
     }
-
-    var length = UInt64(header.count).littleEndian
-    guard Swift.withUnsafeBytes(of: &length, { Self.writeAll(fd, $0) }),
-          header.withUnsafeBytes({ Self.writeAll(fd, $0) })
-    else { throw failure("write") }
-    for entry in ordered {
-      guard entry.withUnsafeBytes({ Self.writeAll(fd, $0) }) else { throw failure("write") }
-    }
+    guard fill(fd) else { throw failure("write") }
     guard fsync(fd) == 0 else { throw failure("fsync") }
     closed = true
     guard close(fd) == 0 else { throw failure("close") }
@@ -120,7 +152,7 @@ public struct SafeTensorsWriter: Sendable {
   }
 
   /// Writes all of `bytes`, retrying short writes and EINTR; `false` on error (errno set).
-  private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+  static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
     guard let base = bytes.baseAddress else { return true }
     var done = 0
     while done < bytes.count {

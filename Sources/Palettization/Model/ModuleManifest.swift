@@ -31,6 +31,26 @@ public struct ModuleManifest: Sendable, Equatable {
 
   public var modules: [Entry]
 
+  /// The manifest as JSON (one module per line, `ops` only where given), which ``parse(_:file:)``
+  /// reads back to an equal value.
+  public func encoded() -> Data {
+    var lines: [String] = []
+    for entry in modules {
+      var fields = ["\"name\": \(JSONStringLiteral.quoted(entry.name, style: .serde))",
+                    "\"type\": \(JSONStringLiteral.quoted(entry.type, style: .serde))"]
+      if let ops = entry.ops {
+        let items = ops.map { op in
+          let states = op.states.map { JSONStringLiteral.quoted($0, style: .serde) }.joined(separator: ", ")
+          return "{\"name\": \(JSONStringLiteral.quoted(op.name, style: .serde)), \"type\": \(JSONStringLiteral.quoted(op.type, style: .serde)), \"state\": [\(states)]}"
+        }
+        fields.append("\"ops\": [\(items.joined(separator: ", "))]")
+      }
+      lines.append("  {" + fields.joined(separator: ", ") + "}")
+    }
+    let text = "{\"format\": \"\(Self.formatName)\",\n \"modules\": [\n" + lines.joined(separator: ",\n") + "]}\n"
+    return Data(text.utf8)
+  }
+
   /// Parses a manifest; errors name `file` and the entry at fault.
   public static func parse(_ data: Data, file: String) throws(ModelError) -> ModuleManifest {
     func fail(_ problem: String) -> ModelError { ModelError(file: file, problem: problem) }

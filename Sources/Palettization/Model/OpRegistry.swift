@@ -38,6 +38,8 @@ public enum OpRegistry {
       .multiHeadAttentionForward,
       states: ["in_proj_weight", "in_proj_bias", "q_proj_weight", "k_proj_weight", "v_proj_weight",
                "bias_k", "bias_v"])
+    // GPT-2's Conv1D (`[in, out]` weight): see ``OpKind/addmm``.
+    table["transformers.pytorch_utils.Conv1D"] = single(.addmm, states: weightAndBias)
     let withoutOps = [
       "torch.nn.modules.sparse.Embedding", "torch.nn.modules.sparse.EmbeddingBag",
       "torch.nn.modules.normalization.LayerNorm", "torch.nn.modules.normalization.GroupNorm",

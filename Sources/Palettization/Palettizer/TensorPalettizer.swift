@@ -61,8 +61,8 @@ public enum TensorPalettizer {
       zeroCount: zeroCount, count: input.count, threshold: spec.sparsityDetectionThreshold)
       ? SparseSelection(support: input.values, layout: layout) : nil
 
-    let perChannelScale = spec.enablePerChannelScale ? channelScales(input) : nil
-    let working = perChannelScale.map { scaled(input, by: $0) } ?? input.values
+    let perChannelScale = spec.enablePerChannelScale ? channelScales(input, layout: layout) : nil
+    let working = perChannelScale.map { scaled(input, by: $0, layout: layout) } ?? input.values
     let blocks = BlockClusterer(
       layout: layout, spec: spec, options: options, dtype: weight.dtype,
       values: working, sensitivity: sensitivity?.values, selection: selection, seed: seed,
@@ -122,22 +122,36 @@ public enum TensorPalettizer {
     }
   }
 
-  /// Per output channel (dim 0), max |w| rounded to the weight's dtype; 0 becomes 1.
-  static func channelScales(_ weight: Tensor) -> [Float] {
-    let channels = weight.shape[0]
-    let perChannel = channels == 0 ? 0 : weight.count / channels
-    return (0..<channels).map { c in
-      var m: Float = 0
-      for i in c * perChannel ..< (c + 1) * perChannel { m = max(m, abs(weight.values[i])) }
+  /// Per output channel (dim ``WeightLayout/outputAxis``), max |w| rounded to the weight's
+  /// dtype; 0 becomes 1.
+  static func channelScales(_ weight: Tensor, layout: WeightLayout) -> [Float] {
+    let channels = layout.outputChannels
+    var maxima = [Float](repeating: 0, count: channels)
+    if layout.outputAxis == 0 {
+      let perChannel = channels == 0 ? 0 : weight.count / channels
+      for c in 0..<channels {
+        for i in c * perChannel ..< (c + 1) * perChannel { maxima[c] = max(maxima[c], abs(weight.values[i])) }
+      }
+    } else {
+      for i in weight.values.indices {
+        let c = layout.outputChannel(ofElement: i)
+        maxima[c] = max(maxima[c], abs(weight.values[i]))
+      }
+    }
+    return maxima.map { m in
       let s = weight.dtype.round(m)
       return s == 0 ? 1 : s
     }
   }
 
-  static func scaled(_ weight: Tensor, by scales: [Float]) -> [Float] {
-    let perChannel = scales.isEmpty ? 0 : weight.count / scales.count
+  static func scaled(_ weight: Tensor, by scales: [Float], layout: WeightLayout) -> [Float] {
     var out = weight.values
-    for i in out.indices { out[i] /= scales[i / perChannel] }
+    if layout.outputAxis == 0 {
+      let perChannel = scales.isEmpty ? 0 : weight.count / scales.count
+      for i in out.indices { out[i] /= scales[i / perChannel] }
+    } else {
+      for i in out.indices { out[i] /= scales[layout.outputChannel(ofElement: i)] }
+    }
     return out
   }
 
@@ -156,18 +170,25 @@ public enum TensorPalettizer {
         }
       }
     }
+    return metrics(result, inertia: inertia, signalEnergy: energy)
+  }
+
+  /// `result`'s metrics from its inertia and signal energy: SNR, and bits per weight from
+  /// what it stores.
+  static func metrics(_ result: PalettizedTensor, inertia: Double, signalEnergy energy: Double) -> PalettizationMetrics {
     let spec = result.spec
     let layout = result.layout
-    let lutEntryBits = spec.lutQSpec == nil ? weight.dtype.bitWidth : 8
+    let count = layout.count
+    let lutEntryBits = spec.lutQSpec == nil ? result.dtype.bitWidth : 8
     var bits = Double(result.indices.count * spec.nBits)
     if let mask = result.mask { bits = Double(layout.count + mask.storedCount * spec.nBits) }
     bits += Double(layout.blockCount * spec.lutSize * spec.clusterDim * lutEntryBits)
-    if let scales = result.perChannelScale { bits += Double(scales.count * weight.dtype.bitWidth) }
+    if let scales = result.perChannelScale { bits += Double(scales.count * result.dtype.bitWidth) }
     if let q = spec.lutQSpec { bits += Double(layout.blockCount * LUTQuantizer(q).parameterBitsPerBlock) }
     return PalettizationMetrics(
       inertia: inertia, signalEnergy: energy,
       snrDB: PalettizationMetrics.snrDB(signalEnergy: energy, inertia: inertia),
-      bitsPerWeight: weight.count == 0 ? 0 : bits / Double(weight.count),
+      bitsPerWeight: count == 0 ? 0 : bits / Double(count),
       iterations: result.metrics.iterations, blocks: layout.blockCount)
   }
 }
@@ -203,7 +224,10 @@ struct BlockClusterer: Sendable {
     if workers == 1 { return (0..<count).map(cluster(block:)) }
     let slots = UnsafeMutableBufferPointer<Output?>.allocate(capacity: count)
     slots.initialize(repeating: nil)
-    defer { slots.deallocate() }
+    defer {
+      slots.deinitialize()
+      slots.deallocate()
+    }
     nonisolated(unsafe) let shared = slots
     DispatchQueue.concurrentPerform(iterations: workers) { t in
       for block in stride(from: t, to: count, by: workers) {
@@ -336,23 +360,7 @@ struct BlockClusterer: Sendable {
     let k = lut.count / d
     if d == 1 {
       for v in assignment.indices {
-        let x = points[v]
-        var lo = sortedFrom, hi = k  // first sorted entry >= x
-        while lo < hi {
-          let mid = (lo + hi) / 2
-          if lut[mid] < x { lo = mid + 1 } else { hi = mid }
-        }
-        var best = Int(assignment[v])
-        var bestDistance = abs(x - lut[best])
-        for entry in 0..<sortedFrom where abs(x - lut[entry]) < bestDistance {
-          best = entry
-          bestDistance = abs(x - lut[entry])
-        }
-        for entry in [lo - 1, lo] where entry >= 0 && entry < k {
-          let dist = abs(x - lut[entry])
-          if dist < bestDistance { best = entry; bestDistance = dist }
-        }
-        assignment[v] = UInt8(best)
+        assignment[v] = UInt8(Self.nearestEntry(points[v], current: Int(assignment[v]), lut: lut, sortedFrom: sortedFrom))
       }
       return
     }
@@ -373,6 +381,32 @@ struct BlockClusterer: Sendable {
       }
       assignment[v] = UInt8(best)
     }
+  }
+}
+
+extension BlockClusterer {
+  /// The entry of the scalar `lut` nearest to `x`, keeping `current` unless another entry is
+  /// strictly nearer. Entries from `sortedFrom` on ascend (binary search); entries before it
+  /// (a reserved zero) are checked one by one.
+  /// - Complexity: O(sortedFrom + log K).
+  static func nearestEntry(_ x: Float, current: Int, lut: [Float], sortedFrom: Int = 0) -> Int {
+    let k = lut.count
+    var lo = sortedFrom, hi = k  // first sorted entry >= x
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if lut[mid] < x { lo = mid + 1 } else { hi = mid }
+    }
+    var best = current
+    var bestDistance = abs(x - lut[best])
+    for entry in 0..<sortedFrom where abs(x - lut[entry]) < bestDistance {
+      best = entry
+      bestDistance = abs(x - lut[entry])
+    }
+    for entry in [lo - 1, lo] where entry >= 0 && entry < k {
+      let dist = abs(x - lut[entry])
+      if dist < bestDistance { best = entry; bestDistance = dist }
+    }
+    return best
   }
 }
 

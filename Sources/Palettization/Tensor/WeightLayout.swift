@@ -25,6 +25,9 @@ public struct WeightLayout: Sendable, Equatable {
   public let rowsPerBlock: Int
   /// Elements per vector.
   public let clusterDim: Int
+  /// The stored dimension of output channels (per-channel scales): 1 for a GPT-2 Conv1D
+  /// (`addmm`, weight `[in, out]`), else 0.
+  public let outputAxis: Int
   /// Product of the dims after 0 and 1 (1 for a 2-D weight), used by the axis-1 view.
   private let trailing: Int
 
@@ -38,14 +41,15 @@ public struct WeightLayout: Sendable, Equatable {
       throw .tooFewDimensions(shape: shape, needed: 1, reason: "palettization")
     }
     let defaultAxis = op?.defaultAxis ?? 0
+    let stored = { (a: Int) in op?.storedAxis(a) ?? a }
     var axis: Int
     var groupSize: Int?
     switch spec.granularity {
     case .perTensor:
       // Scalar per-tensor clustering is order-free; the stored layout is cheapest.
-      axis = spec.clusterDim == 1 ? 0 : defaultAxis
+      axis = spec.clusterDim == 1 ? 0 : stored(defaultAxis)
     case .perGroupedChannel(let a, let g):
-      axis = a ?? defaultAxis
+      axis = stored(a ?? defaultAxis)
       groupSize = g
       guard shape.count >= 2 else {
         throw .tooFewDimensions(shape: shape, needed: 2, reason: "per_grouped_channel granularity")
@@ -71,6 +75,7 @@ public struct WeightLayout: Sendable, Equatable {
     self.columns = rows == 0 ? 0 : count / rows
     self.rowsPerBlock = rowsPerBlock
     self.clusterDim = spec.clusterDim
+    self.outputAxis = shape.count >= 2 ? op?.outputAxis ?? 0 : 0
     self.trailing = shape.count > 2 ? shape[2...].reduce(1, *) : 1
   }
 
@@ -129,10 +134,15 @@ public struct WeightLayout: Sendable, Equatable {
     return offsets
   }
 
-  /// Index of the output channel (dim 0 of the weight) holding flat element `offset`.
+  /// Number of output channels: `shape[outputAxis]`.
+  public var outputChannels: Int { shape[outputAxis] }
+
+  /// Index of the output channel (dim ``outputAxis`` of the weight) holding flat element
+  /// `offset`.
   @inline(__always)
   public func outputChannel(ofElement offset: Int) -> Int {
-    shape.count == 1 ? offset : offset / (count / shape[0])
+    if outputAxis == 1 { return (offset / trailing) % shape[1] }
+    return shape.count == 1 ? offset : offset / (count / shape[0])
   }
 }
 
