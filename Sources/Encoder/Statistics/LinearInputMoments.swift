@@ -39,10 +39,11 @@ extension SentenceEncoder {
   /// every Linear, the square of each input column over the real tokens.
   ///
   /// Each observed row is widened to `Double` and squared (exact: a float's square fits a
-  /// double's 53 bits) and added column by column, rows in batch order, on the calling thread,
-  /// so the result is bitwise identical for any `threads`. Padding cannot enter: batches are
-  /// packed (``TokenStates``), so only real tokens reach a Linear. A different `batchSize`
-  /// changes the matrix-product shapes and may change the last bits of the inputs.
+  /// double's 53 bits) and added column by column, rows in batch order (columns split over
+  /// `threads`, each summed by one thread), so the result is bitwise identical for any
+  /// `threads`. Padding cannot enter: batches are packed (``TokenStates``), so only real
+  /// tokens reach a Linear. A different `batchSize` changes the matrix-product shapes and may
+  /// change the last bits of the inputs.
   ///
   /// - Complexity: the forward pass (less the last `output.dense` product) plus
   ///   O(T · Σ width) for T tokens, about 0.2 % of the forward pass's operations for MiniLM.
@@ -52,12 +53,7 @@ extension SentenceEncoder {
     var sums = slots.map { [Double](repeating: 0, count: $0.width) }
     forEachLinearInput(ids, batchSize: batchSize, threads: threads) { slot, rows, width in
       sums[slot].withUnsafeMutableBufferPointer { s in
-        for start in stride(from: 0, to: rows.count, by: width) {
-          for j in 0..<width {
-            let x = Double(rows[start + j])
-            s[j] += x * x
-          }
-        }
+        Self.addSquares(rows, width: width, into: s, threads: threads)
       }
     }
     var named: [String: [Double]] = [:]
@@ -65,5 +61,29 @@ extension SentenceEncoder {
       for name in input.weightNames { named[name] = sums[slot] }
     }
     return LinearInputMoments(sumsOfSquares: named, tokens: ids.reduce(0) { $0 + $1.count }, sentences: sentences.count)
+  }
+
+  /// `sums[j] += Σ_t rows[t, j]²` in float64, rows in order for every column `j`; columns
+  /// split into contiguous ranges over `threads` (each column is summed by one thread in the
+  /// same order whatever the split, so the result does not depend on `threads`).
+  ///
+  /// Row-outer, column-inner on plain pointers: the inner loop vectorises. Measured on 850
+  /// rows × 1536 columns: 0.23 ms, against 0.72 ms for the same loop through buffer
+  /// subscripts with a computed row offset; in the forward pass of 256 sentences the slower
+  /// form cost about 60 ms CPU, 6–7 % of the pass.
+  static func addSquares(_ rows: UnsafeBufferPointer<Float>, width: Int, into sums: UnsafeMutableBufferPointer<Double>, threads: Int) {
+    guard let first = rows.baseAddress, let out = sums.baseAddress else { return }
+    let count = rows.count / width
+    WorkSplit.ranges(width, threads: threads) { columns in
+      var row = first + columns.lowerBound
+      let s = out + columns.lowerBound
+      for _ in 0..<count {
+        for j in 0..<columns.count {
+          let x = Double(row[j])
+          s[j] += x * x
+        }
+        row += width
+      }
+    }
   }
 }
