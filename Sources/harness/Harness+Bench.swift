@@ -15,6 +15,7 @@ extension Harness {
           harness bench --experiment experiments/w4.json --config-id g1-p5
           harness bench --units experiments/synthetic.json --workers 2 --repetitions 1
           harness bench --encoder models/minilm --corpus experiments/corpus/eval.txt
+          harness bench --calibration models/minilm --threads 2
         """)
 
     @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
@@ -40,6 +41,8 @@ extension Harness {
 
     @OptionGroup var encoderOptions: EncoderBenchOptions
 
+    @OptionGroup var calibrationOptions: CalibrationBenchOptions
+
     @Option(help: "Repetitions per figure (best is reported).")
     var repetitions: Int = 3
 
@@ -52,11 +55,15 @@ extension Harness {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
         let all = !engine && model == nil && experiment == nil && units == nil && encoderOptions.encoder == nil
+          && calibrationOptions.calibration == nil
         if engine || all || large { _ = try bench.engine(large: large) }
         if let model { _ = try bench.model(fileURL(model), workers: workers) }
         if let experiment { _ = try bench.sweepPoint(fileURL(experiment), configID: configID) }
         if let units { _ = try bench.sweepUnits(fileURL(units), threads: workers) }
         if let settings = encoderOptions.settings { _ = try bench.encoder(settings) }
+        if let settings = calibrationOptions.settings(threads: encoderOptions.threads, batchSize: encoderOptions.batchSize) {
+          _ = try bench.calibration(settings)
+        }
       }
     }
   }
