@@ -12,10 +12,10 @@ struct EncoderBenchOptions: ParsableArguments {
   @Option(help: "Sentences for --encoder.")
   var sentences: Int = 512
 
-  @Option(help: "Threads for --encoder (Swift and PyTorch alike).")
+  @Option(help: "Threads for --encoder (Swift and PyTorch alike) and --calibration.")
   var threads: Int = 2
 
-  @Option(help: "Batch size for --encoder.")
+  @Option(help: "Batch size for --encoder and --calibration.")
   var batchSize: Int = 64
 
   @Option(help: ArgumentHelp("PyTorch baseline script for --encoder; 'none' skips it.", valueName: "script.py"))

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// Flags shared by `harness embed` and `harness evaluate`.
+/// Flags shared by `harness embed`, `harness evaluate` and `harness calibrate`.
 struct EncoderOptions: ParsableArguments {
   @Option(help: ArgumentHelp("A sentence-transformers model directory (fetched by scripts/setup).", valueName: "models/minilm"))
   var model: String

@@ -18,6 +18,7 @@ extension Harness {
           harness bench --sparse-model models/minilm/model.safetensors
           harness bench --scale /tmp/llama-1b --workers 2 --repetitions 3
           harness bench --lm-head-rows 128256 --large
+          harness bench --calibration models/minilm --threads 2
         """)
 
     @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
@@ -55,6 +56,8 @@ extension Harness {
     @Option(help: ArgumentHelp("Working memory of a bf16 ROWSx4096 lm_head at 8-bit exact mode (and of fp32 32000x4096 with --large).", valueName: "ROWS"))
     var lmHeadRows: Int?
 
+    @OptionGroup var calibrationOptions: CalibrationBenchOptions
+
     @Option(help: "Repetitions per figure (best is reported).")
     var repetitions: Int = 3
 
@@ -67,7 +70,7 @@ extension Harness {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
         let all = !engine && model == nil && experiment == nil && units == nil && encoderOptions.encoder == nil
-          && sparseModel == nil && scale == nil && lmHeadRows == nil
+          && sparseModel == nil && scale == nil && lmHeadRows == nil && calibrationOptions.calibration == nil
         if engine || all || (large && lmHeadRows == nil) { _ = try bench.engine(large: large) }
         if let scale { _ = try bench.scale(fileURL(scale), workers: workers, vector: vector) }
         if let lmHeadRows { _ = try bench.largeTensors(bf16Rows: lmHeadRows, fp32: large) }
@@ -76,6 +79,9 @@ extension Harness {
         if let units { _ = try bench.sweepUnits(fileURL(units), threads: workers) }
         if let settings = encoderOptions.settings { _ = try bench.encoder(settings) }
         if let sparseModel { _ = try bench.sparse(fileURL(sparseModel), workers: workers) }
+        if let settings = calibrationOptions.settings(threads: encoderOptions.threads, batchSize: encoderOptions.batchSize) {
+          _ = try bench.calibration(settings)
+        }
       }
     }
   }

@@ -20,7 +20,7 @@ struct Harness: ParsableCommand {
     version: HarnessVersion.current,
     subcommands: [
       Palettize.self, Sweep.self, Reproduce.self, Merge.self, Slurm.self, Plot.self, Inspect.self, Embed.self,
-      Evaluate.self, Synth.self, Bench.self,
+      Evaluate.self, Calibrate.self, Synth.self, Bench.self,
     ])
 }
 

@@ -33,7 +33,7 @@ private func slowExperiment(in folder: URL) throws -> URL {
 }
 
 /// The `harness` executable built beside this test binary.
-private func harnessExecutable() throws -> URL {
+func harnessExecutable() throws -> URL {
   let binary = try #require(HarnessBinary.current)
   let url = URL(fileURLWithPath: binary.path).deletingLastPathComponent().appendingPathComponent("harness")
   try #require(FileManager.default.isExecutableFile(atPath: url.path), "no harness executable at \(url.path); build it first (swift build)")

@@ -22,6 +22,24 @@ extension BERTModel {
   ///   - observer: called with each Linear's input rows (for statistics), on the calling thread.
   /// - Complexity: O(T · L · H · (4H + 2I) + Σ n² · H) for T tokens, L layers, sequences of n.
   public func forward(_ sequences: [[Int32]], blas: OpenBLAS, threads: Int, observer: LinearInputObserver? = nil) -> TokenStates {
+    run(sequences, blas: blas, threads: threads, observer: observer, throughLastLinearInput: false)
+  }
+
+  /// Runs the forward pass of ``forward(_:blas:threads:observer:)`` only as far as the last
+  /// Linear input: `observer` sees exactly the rows it would see there, bit for bit, but the
+  /// last layer's output product, residual and LayerNorm (about 1/18 of MiniLM's products) are
+  /// not computed, since no Linear reads them.
+  /// - Complexity: that of the forward pass, less the last `output.dense` product.
+  public func observeLinearInputs(_ sequences: [[Int32]], blas: OpenBLAS, threads: Int, observer: LinearInputObserver) {
+    withoutActuallyEscaping(observer) { observer in
+      _ = run(sequences, blas: blas, threads: threads, observer: observer, throughLastLinearInput: true)
+    }
+  }
+
+  /// The forward pass; with `throughLastLinearInput` it stops after the last layer's
+  /// `.output` observation and the returned states are not the model's output.
+  private func run(_ sequences: [[Int32]], blas: OpenBLAS, threads: Int, observer: LinearInputObserver?,
+                   throughLastLinearInput: Bool) -> TokenStates {
     precondition(threads >= 1, "threads must be at least 1")
     precondition(sequences.allSatisfy { (1...config.maxPositions).contains($0.count) },
                  "every sequence must hold 1...\(config.maxPositions) tokens")
@@ -50,6 +68,7 @@ extension BERTModel {
       linear(attended, layer.intermediateWeight, layer.intermediateBias, rows: t, inputs: h, outputs: inter,
              into: &activations, blas: blas, threads: threads, gelu: true)
       activations.withUnsafeBufferPointer { observer?(l, .output, $0, inter) }
+      if throughLastLinearInput && l == layers.count - 1 { break }
       matmul(activations, layer.outputWeight, rows: t, inputs: inter, outputs: h, into: &product, blas: blas, threads: threads)
       addBiasResidualNorm(product, bias: layer.outputBias, residual: attended,
                           weight: layer.outputNormWeight, normBias: layer.outputNormBias, into: &states.values, rows: t, threads: threads)

@@ -92,7 +92,8 @@ public struct LinearInputStatistics: Sendable {
 }
 
 extension SentenceEncoder {
-  /// One fp32 forward pass over `sentences` that sums every Linear's input Gram matrix.
+  /// One fp32 forward pass over `sentences` (as far as the last Linear input) that sums every
+  /// Linear's input Gram matrix.
   ///
   /// Each batch's inputs are widened to `Double` and added with OpenBLAS `dsyrk`
   /// (`G += Xᵀ X`, upper triangle, then mirrored) in batch order, so the result is bitwise
@@ -101,42 +102,28 @@ extension SentenceEncoder {
   /// - Complexity: the forward pass plus O(T · Σ width²/2) for T tokens.
   public func linearInputStatistics(_ sentences: [String], batchSize: Int = 64, threads: Int = 1) -> LinearInputStatistics {
     let ids = tokenize(sentences)
-    let config = model.config
-    var sums: [[Double]] = []  // per (layer, site), upper triangles
-    var widths: [Int] = []
-    for _ in 0..<config.layerCount {
-      for site in LinearSite.allCases {
-        let w = site == .output ? config.intermediateSize : config.hiddenSize
-        widths.append(w)
-        sums.append([Double](repeating: 0, count: w * w))
-      }
-    }
-    let sites = LinearSite.allCases.count
+    let slots = linearInputSlots
+    var sums = slots.map { [Double](repeating: 0, count: $0.width * $0.width) }  // upper triangles
     let blas = self.blas
     var wide: [Double] = []
-    for batch in Self.batches(ids, batchSize: batchSize) {
-      _ = model.forward(batch.map { ids[$0] }, blas: blas, threads: threads) { layer, site, rows, width in
-        let slot = layer * sites + site.rawValue
-        let count = rows.count / width
-        if wide.count < rows.count { wide = [Double](repeating: 0, count: rows.count) }
-        for i in 0..<rows.count { wide[i] = Double(rows[i]) }
-        wide.withUnsafeBufferPointer { x in
-          sums[slot].withUnsafeMutableBufferPointer { g in
-            blas.dsyrkUpperTransposed(n: width, k: count, x.baseAddress!, lda: width, g.baseAddress!, ldc: width)
-          }
+    forEachLinearInput(ids, batchSize: batchSize, threads: threads) { slot, rows, width in
+      let count = rows.count / width
+      if wide.count < rows.count { wide = [Double](repeating: 0, count: rows.count) }
+      for i in 0..<rows.count { wide[i] = Double(rows[i]) }
+      wide.withUnsafeBufferPointer { x in
+        sums[slot].withUnsafeMutableBufferPointer { g in
+          blas.dsyrkUpperTransposed(n: width, k: count, x.baseAddress!, lda: width, g.baseAddress!, ldc: width)
         }
       }
     }
     let tokens = ids.reduce(0) { $0 + $1.count }
     var grams: [String: LinearInputStatistics.Gram] = [:]
-    for layer in 0..<config.layerCount {
-      for site in LinearSite.allCases {
-        let slot = layer * sites + site.rawValue, w = widths[slot]
-        var g = sums[slot]
-        for i in 0..<w { for j in 0..<i { g[i * w + j] = g[j * w + i] } }
-        let gram = LinearInputStatistics.Gram(width: w, values: g, tokens: tokens)
-        for name in site.weightNames(layer: layer) { grams[name] = gram }
-      }
+    for (slot, input) in slots.enumerated() {
+      let w = input.width
+      var g = sums[slot]
+      for i in 0..<w { for j in 0..<i { g[i * w + j] = g[j * w + i] } }
+      let gram = LinearInputStatistics.Gram(width: w, values: g, tokens: tokens)
+      for name in input.weightNames { grams[name] = gram }
     }
     return LinearInputStatistics(grams: grams, tokens: tokens, sentences: sentences.count)
   }

@@ -1,0 +1,29 @@
+import ArgumentParser
+import PaletteHarness
+
+/// `harness bench --calibration` flags: activation calibration against one evaluation pass.
+/// Threads and batch size are `--threads` and `--batch-size` of ``EncoderBenchOptions``.
+struct CalibrationBenchOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Activation calibration on this model directory, against one evaluation pass (encode).", valueName: "models/minilm"))
+  var calibration: String?
+
+  @Option(help: ArgumentHelp("Sentences for --calibration (the first --calibration-sentences lines).", valueName: "S.txt"))
+  var calibrationCorpus: String = "experiments/corpus/calibration.txt"
+
+  @Option(help: "Sentences for --calibration.")
+  var calibrationSentences: Int = 256
+
+  func validate() throws {
+    guard calibrationSentences >= 1 else { throw ValidationError("--calibration-sentences must be at least 1") }
+  }
+
+  /// The benchmark settings, or `nil` without `--calibration`.
+  func settings(threads: Int, batchSize: Int) -> Benchmarks.CalibrationSettings? {
+    guard let calibration else { return nil }
+    var settings = Benchmarks.CalibrationSettings(modelDirectory: fileURL(calibration), corpus: fileURL(calibrationCorpus))
+    settings.sentences = calibrationSentences
+    settings.threads = threads
+    settings.batchSize = batchSize
+    return settings
+  }
+}
