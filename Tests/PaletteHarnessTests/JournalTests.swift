@@ -63,7 +63,7 @@ struct JournalTests {
     ("format", "has format 'palettelab.journal-entry/0', expected 'palettelab.journal-entry/1'"),
     ("header", "was written under another journal header (header_sha256 000000000000…"),
     ("unit", "is for unit g1-p1.seed3.w1.9of9 of run g1-p1|3|1 with tensors enc.0.weight enc.1.weight, but the sweep plans g1-p1.seed3.w1.1of2"),
-    ("columns", "has a row of 2 fields, the results have 25 columns"),
+    ("columns", "has a row of 2 fields, the results have \(ResultColumns.tensors.count) columns"),
   ])
   func badEntries(kind: String, message: String) throws {
     let f = try JournalFixture()

@@ -11,7 +11,8 @@ struct ManifestBuilder {
     RelativePath.from(manifestURL.deletingLastPathComponent(), to: url)
   }
 
-  /// The input files of `experiment` by role (`model`, `modules`, `config`, `sensitivities`).
+  /// The input files of `experiment` by role (`model`, `modules`, `config`, `sensitivities`;
+  /// with an evaluation, `evaluation_corpus` and each `encoder` file beside the model).
   static func inputFiles(of experiment: Experiment) -> [(role: String, url: URL)] {
     var files: [(role: String, url: URL)] = []
     if case .safetensors(let model, let modules) = experiment.model {
@@ -20,6 +21,10 @@ struct ManifestBuilder {
     }
     if case .file(let config) = experiment.config { files.append(("config", config)) }
     if let s = experiment.sensitivities { files.append(("sensitivities", s)) }
+    if let evaluation = experiment.embeddingEvaluation, case .safetensors(let model, _) = experiment.model {
+      files.append(("evaluation_corpus", evaluation.corpus))
+      files += SweepEvaluator.encoderFiles(beside: model).map { ("encoder", $0) }
+    }
     return files
   }
 
@@ -31,11 +36,14 @@ struct ManifestBuilder {
     }
   }
 
+  /// The manifest; `evaluation` is the sweep's evaluator with each run's
+  /// ``UnitResult/evaluation`` values, in run order.
   func build(
     seeds: [UInt64], seedsDrawn: Bool, results: CSVTable, resultsURL: URL, summaryURL: URL,
-    runs: [RunManifest.RunRecord], shard: Shard?
+    runs: [RunManifest.RunRecord], shard: Shard?, evaluation: (SweepEvaluator, [[String: String]])? = nil
   ) throws -> RunManifest {
-    RunManifest(
+    let inputs = try inputs()
+    return RunManifest(
       format: RunManifest.formatName, harnessVersion: HarnessVersion.current,
       gitCommit: RunEnvironment.gitCommit(in: experiment.file.deletingLastPathComponent()),
       swiftVersion: RunEnvironment.swiftVersion, gslVersion: GSLRandom.gslVersion,
@@ -44,11 +52,14 @@ struct ManifestBuilder {
       experiment: .init(
         path: relative(experiment.file), sha256: SHA256Hasher.hex(of: experiment.content),
         content: String(decoding: experiment.content, as: UTF8.self)),
-      inputs: try inputs(),
+      inputs: inputs,
       outputs: .init(
         csv: relative(resultsURL), summary: relative(summaryURL),
         csvDeterministicSHA256: ResultHashing.hash(rows: results.rows, header: results.header)),
-      runs: runs, shard: shard?.description)
+      runs: runs, shard: shard?.description,
+      evaluation: evaluation.map { evaluator, values in
+        RunManifest.EvaluationRecord(evaluator: evaluator, runValues: values, inputs: inputs, relative: relative)
+      })
   }
 }
 
