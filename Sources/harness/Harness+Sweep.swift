@@ -19,6 +19,12 @@ extension Harness {
         journals them; `harness merge E.json` writes the outputs when every shard is done \
         (`harness slurm` sets this up as a Slurm job array).
 
+        With "evaluate": {"embedding": {"corpus": …, "max_sentences": N}} every run's \
+        palettized model is also evaluated in memory with the MiniLM sentence encoder: \
+        output_snr_db per tensor, mean_cosine, min_cosine and neighbour_agreement per run \
+        (runs with equal results are evaluated once). Such a sweep runs one unit per run. The \
+        end of the sweep prints engine and evaluation seconds.
+
         Example:
           harness sweep experiments/w4.json
           harness sweep experiments/w4.json --resume             # after a kill

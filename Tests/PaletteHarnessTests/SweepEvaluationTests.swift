@@ -177,6 +177,45 @@ struct SweepEvaluationTests {
     #expect(try outputs(mergedExperiment) == expected)
   }
 
+  @Test("the harness executable: two shard processes evaluate their runs, merge computes nothing, reproduce matches")
+  func shardProcesses() throws {
+    let binary = try #require(HarnessBinary.current)
+    let harness = URL(fileURLWithPath: binary.path).deletingLastPathComponent().appendingPathComponent("harness")
+    try #require(FileManager.default.isExecutableFile(atPath: harness.path), "no harness executable at \(harness.path); build it first (swift build)")
+    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+      let process = Process()
+      process.executableURL = harness
+      process.arguments = arguments
+      let out = Pipe(), err = Pipe()
+      process.standardOutput = out
+      process.standardError = err
+      try process.run()
+      let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      return (process.terminationStatus, stdout, stderr)
+    }
+    let reference = try TinyBERTDirectory()
+    let referenceExperiment = try reference.writeExperiment(reference.document())
+    _ = try SweepRunner(experiment: referenceExperiment).run()
+
+    let tiny = try TinyBERTDirectory()
+    let experiment = try tiny.writeExperiment(tiny.document())
+    for i in 0..<2 {
+      let shard = try run(["sweep", tiny.experimentURL.path, "--shard", "\(i)/2", "--resume", "--threads", "2"])
+      #expect(shard.status == 0, "\(shard.stderr)")
+      #expect(shard.stderr.contains("evaluation: fp32 reference of 10 sentences in "), "\(shard.stderr)")
+      #expect(shard.stderr.contains("; evaluation "), "\(shard.stderr)")
+    }
+    let merge = try run(["merge", tiny.experimentURL.path])
+    #expect(merge.status == 0, "\(merge.stderr)")
+    #expect(!merge.stderr.contains("fp32 reference"), "\(merge.stderr)")
+    #expect(try outputs(experiment) == outputs(referenceExperiment))
+    let reproduce = try run(["reproduce", experiment.manifestURL.path, "--quiet"])
+    #expect(reproduce.status == 0, "\(reproduce.stdout)\(reproduce.stderr)")
+    #expect(reproduce.stdout.split(separator: "\n").filter { $0.hasSuffix(": match (evaluation bit for bit)") }.count == 12, "\(reproduce.stdout)")
+  }
+
   @Test("reproduce matches bit for bit, reports tampered evaluation values, and compares within tolerance on another OpenBLAS core")
   func reproduce() throws {
     let tiny = try TinyBERTDirectory()
