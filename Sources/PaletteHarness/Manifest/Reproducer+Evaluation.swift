@@ -32,8 +32,9 @@ extension Reproducer {
     case tolerance(recorded: String)
   }
 
-  /// The recorded evaluation of every run of `manifest`, checked against the files on disk and
-  /// against the re-run: problems (empty when all agree) and how the values were compared.
+  /// One run's recorded evaluation checked against the files on disk and against the re-run:
+  /// the problems (empty when all agree) and how the values were compared (`nil` when the run
+  /// has no evaluation).
   ///
   /// - Parameters:
   ///   - record: the manifest's run record; `executed`: the re-run.
