@@ -10,6 +10,10 @@ extension Harness {
         No network and no Python needed. SVG only (PNG would need a rasteriser; convert with
         e.g. rsvg-convert).
 
+        When the sweep evaluated its runs (experiment key evaluate), mean embedding cosine and
+        neighbour agreement against bits per weight are drawn beside the SNR chart, from the
+        summary CSV beside the results (R.summary.csv, or --summary).
+
         Example:
           harness plot results/w4.csv -o results/w4.svg --config-id g1-p3
         """)
@@ -25,13 +29,16 @@ extension Harness {
     @Option(help: "Grid point whose per-tensor SNR bars are drawn (default: the first).")
     var configID: String?
 
+    @Option(help: ArgumentHelp("The sweep's summary CSV, for the embedding charts (default: R.summary.csv beside R.csv, if present).", valueName: "S.csv"))
+    var summary: String?
+
     @Option(help: "Output format.")
     var format: Format = .svg
 
     func run() throws {
       try reportingErrors {
         let csv = fileURL(results)
-        let svg = try SweepPlot.render(csvAt: csv, configID: configID)
+        let svg = try SweepPlot.render(csvAt: csv, summary: summary.map(fileURL), configID: configID)
         let out = output.map(fileURL) ?? SweepPlot.defaultOutputURL(forResults: csv)
         try AtomicFile.write(Data(svg.utf8), to: out)
         printError("wrote \(out.path)")

@@ -10,6 +10,12 @@ extension Harness {
         re-hashes the input model and the results CSV on disk. Exit status: 0 all match,
         1 any mismatch, 2 unusable manifest or inputs.
 
+        A sweep with model-output evaluation is re-evaluated too: its values (output_snr_db,
+        mean_cosine, min_cosine, neighbour_agreement) are compared bit for bit when the manifest
+        recorded the same OpenBLAS core and build as this machine's, else within tolerances
+        measured across OpenBLAS cores; each run's line says which. The summary CSV and the
+        output_snr_db cells on disk must hold the recorded values.
+
         Example:
           harness reproduce results/w4.manifest.json
         """)

@@ -19,6 +19,12 @@ extension Harness {
         journals them; `harness merge E.json` writes the outputs when every shard is done \
         (`harness slurm` sets this up as a Slurm job array).
 
+        With "evaluate": {"embedding": {"corpus": …, "max_sentences": N}} every run's \
+        palettized model is also evaluated in memory with the MiniLM sentence encoder: \
+        output_snr_db per tensor, mean_cosine, min_cosine and neighbour_agreement per run \
+        (runs with equal results are evaluated once). Such a sweep runs one unit per run. The \
+        end of the sweep prints engine and evaluation seconds.
+
         Example:
           harness sweep experiments/w4.json
           harness sweep experiments/w4.json --resume             # after a kill
@@ -56,7 +62,8 @@ extension Harness {
         if let shard = shard.flatMap(Shard.init) {
           let outcome = try runner.run(shard: shard)
           printError("shard \(shard): ran \(outcome.unitsRun) of its \(outcome.units) units (\(outcome.unitsResumed) were journaled already) "
-            + "in \(String(format: "%.2f", outcome.seconds)) s; \(outcome.journaledUnits) of the sweep's \(outcome.totalUnits) units are journaled in \(outcome.journal.path)")
+            + "in \(String(format: "%.2f", outcome.seconds)) s; \(outcome.journaledUnits) of the sweep's \(outcome.totalUnits) units are journaled in \(outcome.journal.path)"
+            + (experiment.embeddingEvaluation != nil ? "; evaluation \(String(format: "%.2f", outcome.evaluationSeconds)) s" : ""))
           if outcome.journaledUnits == outcome.totalUnits {
             printError("every unit is journaled: harness merge \(experiment.file.path) writes the outputs")
           }
@@ -68,6 +75,11 @@ extension Harness {
         // With a thread budget above 1, units overlap, so their engine times sum past the wall
         // time; `harness bench --experiment` measures the overhead of one grid point alone.
         printError("sweep: \(String(format: "%.2f", outcome.seconds)) s wall; engine time summed over units \(String(format: "%.2f", outcome.engineSeconds)) s")
+        if experiment.embeddingEvaluation != nil {
+          printError("evaluation: \(String(format: "%.2f", outcome.evaluationSeconds)) s summed over units, fp32 reference "
+            + "\(String(format: "%.2f", outcome.referenceSeconds)) s; \(outcome.evaluationsComputed) runs evaluated here, "
+            + "the others of equal result hash taken from them")
+        }
       }
     }
   }

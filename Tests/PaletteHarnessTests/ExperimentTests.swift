@@ -107,7 +107,7 @@ struct ExperimentTests {
     .init(document: "{", message: "/work/exp/e.json: is not valid JSON"),
     .init(document: #"[1]"#, message: "/work/exp/e.json: must be an object, found a list"),
     .init(document: #"{"name": "t", "model": {"synthetic": {"layers": []}}, "config": "w4", "output": "o.csv", "colour": 1}"#,
-          message: "/work/exp/e.json: colour is not a known key; expected one of config, generator, model, name, output, seeds, sensitivities, sweep, workers"),
+          message: "/work/exp/e.json: colour is not a known key; expected one of config, evaluate, generator, model, name, output, seeds, sensitivities, sweep, workers"),
     .init(document: #"{"model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv"}"#,
           message: "/work/exp/e.json: is missing the required key 'name'"),
     .init(document: #"{"name": "a/b", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv"}"#,

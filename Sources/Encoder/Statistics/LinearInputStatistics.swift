@@ -50,6 +50,17 @@ public struct LinearInputStatistics: Sendable {
       return PalettizationMetrics.snrDB(signalEnergy: signal, inertia: noise)
     }
 
+    /// `tr(A G Aᵀ) = ‖X Aᵀ‖²` for `a` of `[rows, width]` row-major: the output energy of a
+    /// Linear with weight `a` (or of its error, for `a = W − Ŵ`) over the tokens summed.
+    /// ``outputSNR(weight:reconstruction:)`` is `10·log10` of the ratio of two of these (the
+    /// same arithmetic, so the same bits), so a caller comparing many reconstructions of one
+    /// weight can compute the weight's energy once.
+    /// - Complexity: O(rows · width²) (one `dgemm`).
+    public func outputEnergy(_ a: [Double]) throws(EncoderError) -> Double {
+      precondition(a.count % width == 0, "the rows must be \(width) wide")
+      return quadraticTrace(a, blas: try OpenBLAS.shared())
+    }
+
     /// `tr(A G Aᵀ) = Σ_r Σ_j (A G)[r, j] · A[r, j]` for `A` of `[rows, width]`.
     func quadraticTrace(_ a: [Double], blas: OpenBLAS) -> Double {
       let rows = a.count / width

@@ -6,9 +6,11 @@ extension Benchmarks {
   /// unit per run (the baseline: how sweeps ran before runs were cut), both journaled, in one
   /// process, with `threads` threads. Checks that both write the same deterministic CSV hash.
   /// What it shows: the cost (or gain) of cutting runs into units, and of journaling each unit
-  /// (one `fsync`ed file per unit).
+  /// (one `fsync`ed file per unit). An experiment's `evaluate` key is ignored: evaluated sweeps
+  /// always run one unit per run.
   public func sweepUnits(_ experimentURL: URL, threads: Int) throws -> Measurement {
     var experiment = try Experiment.load(contentsOf: experimentURL)
+    experiment.embeddingEvaluation = nil
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("palettelab-bench-units-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
     experiment.output = folder.appendingPathComponent("\(experiment.name).csv")

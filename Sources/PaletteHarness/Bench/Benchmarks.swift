@@ -161,9 +161,11 @@ public struct Benchmarks {
 
   /// One grid point of an experiment, run the way `sweep` runs it (model load, plan, every seed
   /// and worker count, CSV rows, hashes), against the engine time inside it: the harness
-  /// overhead. Nothing is written.
+  /// overhead. Nothing is written. An experiment's `evaluate` key is ignored (the evaluation is
+  /// work of its own, printed by `sweep`).
   public func sweepPoint(_ experimentURL: URL, configID: String?) throws -> Measurement {
-    let experiment = try Experiment.load(contentsOf: experimentURL)
+    var experiment = try Experiment.load(contentsOf: experimentURL)
+    experiment.embeddingEvaluation = nil
     let points = experiment.gridPoints
     let chosen: GridPoint? = configID.map { id in points.first { $0.id == id } } ?? points.first
     guard let point = chosen else {

@@ -61,18 +61,28 @@ public struct EmbeddingJob: Sendable {
     }
     let contents: CompressedModelFile.Contents
     do { contents = try CompressedModelFile.load(url) } catch { throw EncoderError(file: nil, problem: error.description) }
+    let tensors = contents.palettized.keys.sorted().compactMap { name in contents.palettized[name].map { (name: name, tensor: $0) } }
+    return try encoder.replacingWeights(replacements(tensors, for: encoder, source: url.path))
+  }
+
+  /// The reconstruction of every tensor of `tensors`, by name, checked against `encoder`'s
+  /// parameters (a sweep's evaluation and `--palettized` share this).
+  /// - Throws: ``EncoderError`` naming `source` and the first tensor that is not a parameter of
+  ///   the encoder's model or whose shape differs from it.
+  public static func replacements(
+    _ tensors: [(name: String, tensor: PalettizedTensor)], for encoder: SentenceEncoder, source: String
+  ) throws(EncoderError) -> [String: [Float]] {
     var replacements: [String: [Float]] = [:]
-    for name in contents.palettized.keys.sorted() {
-      guard let tensor = contents.palettized[name] else { continue }
+    for (name, tensor) in tensors {
       guard let own = encoder.model.parameters[name] else {
-        throw EncoderError(file: url.path, problem: "palettized tensor '\(name)' is not a parameter of the model in \(encoder.modelDescription)")
+        throw EncoderError(file: source, problem: "palettized tensor '\(name)' is not a parameter of the model in \(encoder.modelDescription)")
       }
       guard own.shape == tensor.layout.shape else {
-        throw EncoderError(file: url.path, problem: "palettized tensor '\(name)' has shape \(tensor.layout.shape), the model's has \(own.shape)")
+        throw EncoderError(file: source, problem: "palettized tensor '\(name)' has shape \(tensor.layout.shape), the model's has \(own.shape)")
       }
       replacements[name] = tensor.reconstruct().values
     }
-    return try encoder.replacingWeights(replacements)
+    return replacements
   }
 }
 

@@ -5,6 +5,7 @@ extension Experiment {
   /// The keys an experiment file may hold.
   static let keys: Set<String> = [
     "name", "model", "config", "sweep", "seeds", "workers", "generator", "output", "sensitivities",
+    "evaluate",
   ]
 
   /// Preset names `config` may give.
@@ -86,10 +87,14 @@ extension Experiment {
       throw fields["output"]!.fail("must name a .csv file, found \(fields["output"]!.rendered)")
     }
     let sensitivities = try fields["sensitivities"].map { node throws(ExperimentError) in try path(node) }
+    let evaluation = try fields["evaluate"].map { node throws(ExperimentError) in
+      try parseEvaluation(node, model: model, path: path)
+    }
 
     return Experiment(
       name: name, model: model, config: config, grids: grids, seeds: seeds, workers: workers,
-      generator: generator, output: output, sensitivities: sensitivities, file: file, content: data)
+      generator: generator, output: output, sensitivities: sensitivities, embeddingEvaluation: evaluation,
+      file: file, content: data)
   }
 
   private static func parseModel(

@@ -23,6 +23,8 @@ public struct Experiment: Sendable, Equatable {
   public var output: URL
   /// Optional per-element sensitivity weights, a safetensors file keyed by tensor name.
   public var sensitivities: URL?
+  /// Optional model-output evaluation of every run (key `evaluate.embedding`).
+  public var embeddingEvaluation: EmbeddingEvaluationSettings? = nil
   /// The experiment file itself and its bytes (recorded in the manifest).
   public var file: URL
   public var content: Data

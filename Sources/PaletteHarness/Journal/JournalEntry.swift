@@ -17,6 +17,7 @@ struct JournalEntry: Codable, Equatable {
   var warnings: [String]
   var evaluation: [String: String]
   var engineSeconds: String
+  var evaluationSeconds: String?
   var contentSHA256: String
 
   static let formatName = "palettelab.journal-entry/1"
@@ -36,7 +37,8 @@ struct JournalEntry: Codable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case format, headerSHA256 = "header_sha256", unit, run, tensors, rows, results, skipped, rejection, warnings
-    case evaluation, engineSeconds = "engine_seconds", contentSHA256 = "content_sha256"
+    case evaluation, engineSeconds = "engine_seconds", evaluationSeconds = "evaluation_seconds"
+    case contentSHA256 = "content_sha256"
   }
 
   /// The entry of `result` under the header with hash `headerSHA256`, checksummed.
@@ -56,6 +58,7 @@ struct JournalEntry: Codable, Equatable {
     warnings = result.warnings
     evaluation = result.evaluation
     engineSeconds = CSVNumber.format(result.engineSeconds)
+    evaluationSeconds = CSVNumber.format(result.evaluationSeconds)
     contentSHA256 = ""
     contentSHA256 = try contentHash()
   }
@@ -95,9 +98,13 @@ struct JournalEntry: Codable, Equatable {
     guard let seconds = CSVNumber.parse(engineSeconds) else {
       return .failure(EntryProblem("has a non-numeric engine_seconds '\(engineSeconds)'"))
     }
+    guard let evaluationSeconds = CSVNumber.parse(evaluationSeconds ?? "0") else {
+      return .failure(EntryProblem("has a non-numeric evaluation_seconds '\(evaluationSeconds ?? "")'"))
+    }
     return .success(UnitResult(
       unit: unit, run: run, tensors: tensors, rows: rows, results: tensorResults, skipped: skipped,
-      rejection: rejection, warnings: warnings, evaluation: evaluation, engineSeconds: seconds))
+      rejection: rejection, warnings: warnings, evaluation: evaluation, engineSeconds: seconds,
+      evaluationSeconds: evaluationSeconds))
   }
 
   /// Why an entry cannot be used, phrased to follow its path.

@@ -12,7 +12,8 @@ struct ManifestBuilder {
   }
 
   /// The input files of `experiment` by role (`model`, or `model.index` and one `model.shard`
-  /// per shard of a sharded checkpoint; `modules`, `config`, `sensitivities`).
+  /// per shard of a sharded checkpoint; `modules`, `config`, `sensitivities`; with an
+  /// evaluation, `evaluation_corpus` and each `encoder` file beside the model).
   /// - Throws: ``CheckpointError`` when a checkpoint's index or shards cannot be listed.
   static func inputFiles(of experiment: Experiment) throws -> [(role: String, url: URL)] {
     var files: [(role: String, url: URL)] = []
@@ -35,6 +36,10 @@ struct ManifestBuilder {
     }
     if case .file(let config) = experiment.config { files.append(("config", config)) }
     if let s = experiment.sensitivities { files.append(("sensitivities", s)) }
+    if let evaluation = experiment.embeddingEvaluation, case .safetensors(let model, _) = experiment.model {
+      files.append(("evaluation_corpus", evaluation.corpus))
+      files += SweepEvaluator.encoderFiles(beside: model).map { ("encoder", $0) }
+    }
     return files
   }
 
@@ -46,11 +51,14 @@ struct ManifestBuilder {
     }
   }
 
+  /// The manifest; `evaluation` is the sweep's evaluator with each run's
+  /// ``UnitResult/evaluation`` values, in run order.
   func build(
     seeds: [UInt64], seedsDrawn: Bool, results: CSVTable, resultsURL: URL, summaryURL: URL,
-    runs: [RunManifest.RunRecord], shard: Shard?
+    runs: [RunManifest.RunRecord], shard: Shard?, evaluation: (SweepEvaluator, [[String: String]])? = nil
   ) throws -> RunManifest {
-    RunManifest(
+    let inputs = try inputs()
+    return RunManifest(
       format: RunManifest.formatName, harnessVersion: HarnessVersion.current,
       gitCommit: RunEnvironment.gitCommit(in: experiment.file.deletingLastPathComponent()),
       swiftVersion: RunEnvironment.swiftVersion, gslVersion: GSLRandom.gslVersion,
@@ -59,11 +67,14 @@ struct ManifestBuilder {
       experiment: .init(
         path: relative(experiment.file), sha256: SHA256Hasher.hex(of: experiment.content),
         content: String(decoding: experiment.content, as: UTF8.self)),
-      inputs: try inputs(),
+      inputs: inputs,
       outputs: .init(
         csv: relative(resultsURL), summary: relative(summaryURL),
         csvDeterministicSHA256: ResultHashing.hash(rows: results.rows, header: results.header)),
-      runs: runs, shard: shard?.description)
+      runs: runs, shard: shard?.description,
+      evaluation: evaluation.map { evaluator, values in
+        RunManifest.EvaluationRecord(evaluator: evaluator, runValues: values, inputs: inputs, relative: relative)
+      })
   }
 }
 

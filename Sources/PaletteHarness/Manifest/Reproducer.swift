@@ -55,26 +55,39 @@ public struct Reproducer {
       }
     }
 
-    // The results CSV on disk must still hold what the run wrote.
-    let csvURL = URL(fileURLWithPath: manifest.outputs.csv, relativeTo: folder).standardizedFileURL
-    var rowsOnDisk: [String: [[String]]] = [:]
-    do {
-      let table = try CSVTable(contentsOf: csvURL)
-      if table.header != ResultColumns.tensors {
-        lines.append("MISMATCH results file \(manifest.outputs.csv): its header is not the \(ResultColumns.tensors.count) result columns")
+    // The results CSV on disk must still hold what the run wrote; with an evaluation, the
+    // summary CSV too (it holds the run-level evaluation values).
+    func readRuns(_ path: String, header: [String], what: String, key: ([String]) -> String) -> [String: [[String]]] {
+      do {
+        let table = try CSVTable(contentsOf: URL(fileURLWithPath: path, relativeTo: folder).standardizedFileURL)
+        guard table.header == header else {
+          lines.append("MISMATCH \(what) file \(path): its header is not the \(header.count) columns of a \(what) file")
+          mismatches += 1
+          return [:]
+        }
+        return Dictionary(grouping: table.rows, by: key)
+      } catch {
+        lines.append("MISMATCH \(what) file \(path): \(error)")
         mismatches += 1
-      } else {
-        for row in table.rows { rowsOnDisk[ResultColumns.runKey(ofTensorRow: row), default: []].append(row) }
+        return [:]
       }
-    } catch {
-      lines.append("MISMATCH results file \(manifest.outputs.csv): \(error)")
-      mismatches += 1
     }
+    let rowsOnDisk = readRuns(manifest.outputs.csv, header: ResultColumns.tensors, what: "results", key: ResultColumns.runKey(ofTensorRow:))
+    let summaryOnDisk = manifest.evaluation == nil ? [:]
+      : readRuns(manifest.outputs.summary, header: ResultColumns.summary, what: "summary", key: ResultColumns.runKey(ofSummaryRow:))
 
     let seeds = manifest.seeds.compactMap(UInt64.init)
     let allRuns = SweepRun.all(points: experiment.gridPoints, seeds: seeds, workers: experiment.workers)
     let runsByKey = Dictionary(uniqueKeysWithValues: allRuns.map { ($0.key, $0) })
     let context = try loaded ?? runner.prepareContext()
+    var current: RunEvaluation.BLASIdentity?
+    if let evaluator = context.evaluator {
+      try evaluator.prepareReference(threads: threads)
+      current = try SweepEvaluator.currentBLAS()
+      let recorded = (manifest.evaluation?.openblas ?? []).map(\.core).joined(separator: ", ")
+      lines.append("evaluation: recorded on OpenBLAS core \(recorded.isEmpty ? "(none)" : recorded); this machine: \(current.map(\.core) ?? "?"); "
+        + "values are compared bit for bit on the same core and build, else within tolerance")
+    }
     var matched = 0
     let progress = ProgressLine(total: manifest.runs.count, log: log)
     // Re-run every recorded run the experiment still has, side by side within the thread
@@ -114,11 +127,21 @@ public struct Reproducer {
       } else if !executed.rows.isEmpty {
         problems.append("no rows for this run in \(manifest.outputs.csv)")
       }
+      let (evaluationProblems, comparison) = Self.evaluationProblems(
+        record: record, executed: executed, manifest: manifest, summaryRow: summaryOnDisk[key]?.first, rows: rowsOnDisk[key],
+        current: current)
+      problems += evaluationProblems
+      let how: String
+      switch comparison {
+      case nil: how = ""
+      case .bitwise: how = " (evaluation bit for bit)"
+      case .tolerance(let recorded): how = " (evaluation within tolerance: recorded on \(recorded), this machine \(current?.core ?? "?"))"
+      }
       if problems.isEmpty {
-        lines.append("\(label): match")
+        lines.append("\(label): match" + how)
         matched += 1
       } else {
-        lines.append("\(label): MISMATCH " + problems.joined(separator: "; "))
+        lines.append("\(label): MISMATCH " + problems.joined(separator: "; ") + how)
         mismatches += 1
       }
     }

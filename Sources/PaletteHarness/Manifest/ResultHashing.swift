@@ -30,14 +30,27 @@ public enum ResultHashing {
     return h.hex()
   }
 
-  /// SHA-256 of `rows` encoded as CSV without the timing columns of `header`.
+  /// SHA-256 of `rows` encoded as CSV without the timing and evaluation columns of `header`
+  /// (``ResultColumns/timing``, ``ResultColumns/evaluation``): what every machine reproduces.
   public static func hash(rows: [[String]], header: [String]) -> String {
-    let keep = header.indices.filter { !ResultColumns.timing.contains(header[$0]) }
+    let keep = header.indices.filter { !ResultColumns.timing.contains(header[$0]) && !ResultColumns.evaluation.contains(header[$0]) }
     let table = CSVTable(header: keep.map { header[$0] }, rows: rows.map { row in keep.map { row[$0] } })
     var h = SHA256Hasher()
     h.update(table.encoded())
     return h.hex()
   }
+
+  /// SHA-256 over `tensor:output_snr_db;` of a run's per-tensor CSV rows, in row order (empty
+  /// text for skipped and error rows and for tensors no input reaches): the manifest's record of
+  /// a run's output SNR column.
+  public static func hash(outputSNROf rows: [[String]]) -> String {
+    var h = SHA256Hasher()
+    for row in rows { h.field(row[tensorColumn]) { $0.update(row[outputSNRColumn]) } }
+    return h.hex()
+  }
+
+  private static let tensorColumn = ResultColumns.tensors.firstIndex(of: "tensor")!
+  private static let outputSNRColumn = ResultColumns.tensors.firstIndex(of: "output_snr_db")!
 }
 
 extension JSONEncoder {

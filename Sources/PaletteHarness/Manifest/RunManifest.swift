@@ -25,6 +25,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
   public var runs: [RunRecord]
   /// Shard `i/n` this manifest covers, `nil` for a whole sweep.
   public var shard: String?
+  /// The model-output evaluation's settings and environment; `nil` without one.
+  public var evaluation: EvaluationRecord? = nil
 
   public static let formatName = "palettelab.run/1"
 
@@ -67,6 +69,9 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var rowsSHA256: String
     /// Per palettized tensor, SHA-256 of its LUT, indices, scales and LUT qparams.
     public var tensors: [TensorHash]
+    /// The run's model-output evaluation values; `nil` without an evaluation (or for a
+    /// rejected grid point).
+    public var evaluation: RunEvaluationRecord? = nil
   }
 
   public struct TensorHash: Codable, Sendable, Equatable {
@@ -78,6 +83,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
     case format, harnessVersion = "harness_version", gitCommit = "git_commit"
     case swiftVersion = "swift_version", gslVersion = "gsl_version", os, arch, generator
     case seeds, seedsDrawn = "seeds_drawn", workers, experiment, inputs, outputs, runs, shard
+    case evaluation
   }
 }
 
@@ -94,6 +100,7 @@ extension RunManifest.RunRecord {
   enum CodingKeys: String, CodingKey {
     case configID = "config_id", seed, workers, overrides, status
     case resultSHA256 = "result_sha256", rowsSHA256 = "rows_sha256", tensors
+    case evaluation
   }
 }
 

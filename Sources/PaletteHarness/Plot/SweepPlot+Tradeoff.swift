@@ -1,10 +1,102 @@
+/// What a trade-off chart plots against model bits per weight.
+enum TradeoffMetric {
+  /// Parameter-weighted model SNR (dB), from the per-tensor CSV.
+  case snr
+  /// Mean embedding cosine to the fp32 model, from the summary CSV.
+  case meanCosine(SweepFidelity)
+  /// Nearest-neighbour agreement with the fp32 model (%), from the summary CSV.
+  case neighbourAgreement(SweepFidelity)
+
+  /// The least room above and below the values, in axis units.
+  var minimumPadding: Double {
+    switch self {
+    case .snr: return 0.5
+    case .meanCosine: return 0.01
+    case .neighbourAgreement: return 1
+    }
+  }
+
+  /// No value can exceed this (a cosine 1, an agreement 100 %), so the axis stops there.
+  var upperLimit: Double {
+    switch self {
+    case .snr: return .infinity
+    case .meanCosine: return 1
+    case .neighbourAgreement: return 100
+    }
+  }
+
+  /// The chart's `id` in the document.
+  var id: String {
+    switch self {
+    case .snr: return "tradeoff"
+    case .meanCosine: return "mean-cosine"
+    case .neighbourAgreement: return "neighbour-agreement"
+    }
+  }
+
+  /// What the value axis shows, and the chart title after the experiment name.
+  var axisLabel: String {
+    switch self {
+    case .snr: return "model SNR (dB)"
+    case .meanCosine: return "mean embedding cosine"
+    case .neighbourAgreement: return "neighbour agreement (%)"
+    }
+  }
+
+  var title: String {
+    switch self {
+    case .snr: return "model SNR vs bits per weight"
+    case .meanCosine: return "embedding cosine vs bits per weight"
+    case .neighbourAgreement: return "neighbour agreement vs bits per weight"
+    }
+  }
+
+  /// The plotted value of `point`; `nil` when the summary has none for its run.
+  func value(_ point: ModelPoint) -> Double? {
+    switch self {
+    case .snr: return point.snrDB
+    case .meanCosine(let fidelity): return fidelity.values(of: point)?.meanCosine
+    case .neighbourAgreement(let fidelity): return fidelity.values(of: point)?.neighbourAgreement.map { $0 * 100 }
+    }
+  }
+
+  /// The tooltip's value part for `point`.
+  func describe(_ point: ModelPoint) -> String {
+    switch self {
+    case .snr: return "SNR \(SweepPlot.snrText(point.snrDB))"
+    case .meanCosine(let fidelity), .neighbourAgreement(let fidelity):
+      guard let v = fidelity.values(of: point) else { return "not evaluated" }
+      return "mean cosine \(SVGWriter.fixed(v.meanCosine, digits: 4)) (min \(SVGWriter.fixed(v.minCosine, digits: 4))), "
+        + "neighbour agreement " + (v.neighbourAgreement.map { "\(SVGWriter.fixed($0 * 100, digits: 1)) %" } ?? "n/a")
+    }
+  }
+
+  /// The explanation under the title.
+  var definition: String {
+    switch self {
+    case .snr:
+      return "Parameter-weighted over each grid point's palettized tensors: SNR = 10·log10(Σ‖w‖² / Σ inertia),"
+        + " bits/weight = Σ(bpw·numel) / Σ numel."
+    case .meanCosine:
+      return "Mean over the evaluation sentences of the cosine between palettized and fp32 embeddings."
+    case .neighbourAgreement:
+      return "Sentences whose nearest other sentence is the same as under the fp32 model."
+    }
+  }
+}
+
 extension SweepPlot {
-  /// Model SNR (dB) against model bits per weight, one series per group.
-  static func tradeoffChart(_ results: SweepResults) throws(PlotError) -> Chart {
-    let points = try results.modelPoints()
+  /// `metric` against model bits per weight, one series per group (colours and markers as in
+  /// every trade-off chart), `width` pixels wide; `legend: false` leaves the legend to the chart
+  /// beside it. Points without a value (no evaluation) are left out.
+  static func tradeoffChart(
+    _ results: SweepResults, metric: TradeoffMetric = .snr, width: Double = 860, legend: Bool = true
+  ) throws(PlotError) -> Chart {
+    let points = try results.modelPoints().filter { metric.value($0) != nil }
     let groups = results.groups
-    let finite = points.map(\.snrDB).filter(\.isFinite)
-    let capped = points.contains { !$0.snrDB.isFinite }
+    func value(_ point: ModelPoint) -> Double { metric.value(point) ?? .nan }
+    let finite = points.map(value).filter(\.isFinite)
+    let capped = points.contains { !value($0).isFinite }
 
     // Domains: a little padding so markers do not sit on the axes; room above for capped points.
     let bits = points.map(\.bitsPerWeight)
@@ -12,10 +104,9 @@ extension SweepPlot {
     let xPad = max((bitHigh - bitLow) * 0.04, 0.05)
     let xScale = NiceScale(covering: bitLow - xPad, bitHigh + xPad, targetTicks: 8)
     let snrLow = finite.min() ?? 0, snrHigh = finite.max() ?? 10
-    let yPad = max((snrHigh - snrLow) * (capped ? 0.15 : 0.06), 0.5)
-    let yScale = NiceScale(covering: snrLow - yPad, snrHigh + yPad, targetTicks: 6)
+    let yPad = max((snrHigh - snrLow) * (capped ? 0.15 : 0.06), metric.minimumPadding)
+    let yScale = NiceScale(covering: snrLow - yPad, min(snrHigh + yPad, metric.upperLimit), targetTicks: 6)
 
-    let width = 860.0
     let frame = PlotFrame(left: 76, top: 92, width: width - 76 - 32, height: 340)
     func x(_ v: Double) -> Double { frame.left + xScale.fraction(v) * frame.width }
     func y(_ v: Double) -> Double {
@@ -26,18 +117,17 @@ extension SweepPlot {
 
     var svg = SVGWriter()
     var subtitles = [
-      "Parameter-weighted over each grid point's palettized tensors: SNR = 10·log10(Σ‖w‖² / Σ inertia),"
-        + " bits/weight = Σ(bpw·numel) / Σ numel.",
+      metric.definition,
       "One point per config id (its first seed, fewest workers); \(points.count) config ids, "
         + "\(groups.count) series.",
     ]
     let partlyExact = points.filter { $0.unknownEnergyCount > 0 && $0.snrDB.isFinite }.count
-    if partlyExact > 0 {
+    if case .snr = metric, partlyExact > 0 {
       subtitles.append("\(partlyExact) point\(partlyExact == 1 ? " includes" : "s include") exact tensors"
         + " (SNR = ∞) whose energy the CSV does not hold: their model SNR is a lower bound.")
     }
-    svg.heading("\(results.name) — model SNR vs bits per weight", subtitles: subtitles, left: frame.left)
-    svg.valueAxis(yScale, frame: frame, label: "model SNR (dB)")
+    svg.heading("\(results.name) — \(metric.title)", subtitles: subtitles, left: frame.left)
+    svg.valueAxis(yScale, frame: frame, label: metric.axisLabel)
 
     // X axis: vertical grid, ticks, label.
     svg.open("g", [("class", "x-axis"), ("font-size", "11"), ("fill", Style.axisColour)])
@@ -59,7 +149,7 @@ extension SweepPlot {
     // Series. n_bits labels go where they overlap no marker and no earlier label, else are
     // left to the marker's tooltip.
     var labels = LabelPlacer(frame: frame, obstacles: points.map { LabelPlacer.Box(centreX: x($0.bitsPerWeight),
-                                                                      centreY: y($0.snrDB), width: 10, height: 10) })
+                                                                      centreY: y(value($0)), width: 10, height: 10) })
     for (index, group) in groups.enumerated() {
       let colour = Style.palette[index % Style.palette.count]
       let shape = MarkerShape.allCases[(index / Style.palette.count + index) % MarkerShape.allCases.count]
@@ -68,17 +158,17 @@ extension SweepPlot {
         .map(\.element)
       svg.open("g", [("class", "series"), ("data-group", group.key), ("fill", colour), ("stroke", colour)])
       if series.count > 1 {
-        let path = series.map { "\(SVGWriter.coordinate(x($0.bitsPerWeight))),\(SVGWriter.coordinate(y($0.snrDB)))" }
+        let path = series.map { "\(SVGWriter.coordinate(x($0.bitsPerWeight))),\(SVGWriter.coordinate(y(value($0))))" }
         svg.element("polyline", [("points", path.joined(separator: " ")), ("fill", "none"), ("stroke-width", "2")])
       }
       for point in series {
-        let px = x(point.bitsPerWeight), py = y(point.snrDB)
+        let px = x(point.bitsPerWeight), py = y(value(point))
         svg.open("g", [("class", "point"), ("data-config-id", point.configID)])
         svg.element("title", text: "config \(point.configID): n_bits \(point.nBits), \(group.label); "
           + "\(SVGWriter.fixed(point.bitsPerWeight, digits: 4)) bits/weight, "
-          + "SNR \(snrText(point.snrDB)); \(point.tensorCount) tensors, seed \(point.seed), workers \(point.workers)")
+          + "\(metric.describe(point)); \(point.tensorCount) tensors, seed \(point.seed), workers \(point.workers)")
         svg.raw(shape.markup(x: px, y: py, size: 4.5))
-        let label = point.snrDB.isFinite ? "\(point.nBits)b" : "\(point.nBits)b exact"
+        let label = value(point).isFinite ? "\(point.nBits)b" : "\(point.nBits)b exact"
         if let (lx, ly) = labels.place(label, nearX: px, y: py) {
           svg.element("text", [("x", SVGWriter.coordinate(lx)), ("y", SVGWriter.coordinate(ly)),
                                ("text-anchor", "middle"), ("font-size", "10"), ("stroke", "none")], text: label)
@@ -87,6 +177,8 @@ extension SweepPlot {
       }
       svg.close("g")
     }
+
+    guard legend else { return Chart(body: svg, width: width, height: frame.bottom + 52) }
 
     // Legend below the axis label, in as many columns as fit.
     let entryWidth = (groups.map { Style.textWidth($0.label, size: Style.textSize) }.max() ?? 0) + 48

@@ -4,11 +4,14 @@ import Foundation
 /// fetch, no dependencies. Output is SVG only; PNG would need a rasteriser (e.g. `rsvg-convert
 /// out.svg -o out.png`), which this package deliberately does not bundle.
 ///
-/// The document holds two charts, stacked:
+/// The document holds two rows of charts:
 /// 1. *Model SNR vs bits per weight* — one point per grid point (``ModelPoint``: the first
 ///    seed, smallest worker count), one series per ``SeriesGroup`` (granularity, cluster_dim,
 ///    lut_qspec), sorted by bits per weight. Exact points (SNR = ∞) sit on the top edge,
-///    labelled "exact".
+///    labelled "exact". When the sweep evaluated its runs (``SweepFidelity``), *mean embedding
+///    cosine* and *neighbour agreement vs bits per weight* stand beside it, same points, same
+///    series, colours and markers (`<g class="chart" id="mean-cosine">`,
+///    `id="neighbour-agreement"`).
 /// 2. *Per-tensor SNR* of one grid point — one bar per tensor, coloured by module type, tensor
 ///    names as rotated labels; an exact tensor is a capped grey bar labelled "exact".
 ///
@@ -21,39 +24,52 @@ import Foundation
 /// try AtomicFile.write(Data(svg.utf8), to: SweepPlot.defaultOutputURL(forResults: csv))
 /// ```
 public enum SweepPlot {
-  /// Both charts in one SVG document.
-  /// - Parameter configID: grid point for the per-tensor chart; `nil` means the first config
-  ///   id in the file that has `ok` rows.
+  /// Every chart in one SVG document.
+  /// - Parameters:
+  ///   - configID: grid point for the per-tensor chart; `nil` means the first config id in the
+  ///     file that has `ok` rows.
+  ///   - fidelity: the sweep's evaluation values (its summary CSV); with them the embedding
+  ///     charts stand beside the SNR chart.
   /// - Throws: ``PlotError`` `.unknownConfigID` or `.duplicateTensor`.
   /// - Complexity: O(rows × config ids).
-  public static func render(_ results: SweepResults, configID: String? = nil) throws(PlotError) -> String {
-    let tradeoff = try tradeoffChart(results)
+  public static func render(_ results: SweepResults, fidelity: SweepFidelity? = nil, configID: String? = nil) throws(PlotError) -> String {
+    var top = [(try tradeoffChart(results), TradeoffMetric.snr.id)]
+    if let fidelity {
+      for metric in [TradeoffMetric.meanCosine(fidelity), .neighbourAgreement(fidelity)]
+      where try results.modelPoints().contains(where: { metric.value($0) != nil }) {
+        top.append((try tradeoffChart(results, metric: metric, width: 620, legend: false), metric.id))
+      }
+    }
     let bars = try tensorChart(results, configID: configID)
     let gap = 24.0
-    return document(
-      title: "\(results.name) — PaletteLab sweep", charts: [(tradeoff, "tradeoff"), (bars, "tensor-snr")], gap: gap)
+    return document(title: "\(results.name) — PaletteLab sweep", rows: [top, [(bars, "tensor-snr")]], gap: gap)
   }
 
-  /// Reads the results CSV at `url` and renders both charts (see ``render(_:configID:)``); the
-  /// title uses the file name without extension.
+  /// Reads the results CSV at `url` and renders its charts (see
+  /// ``render(_:fidelity:configID:)``), with the embedding charts when the summary CSV
+  /// (`summary`, default ``SweepFidelity/defaultSummaryURL(forResults:)`` if it exists) has
+  /// evaluation values; the title uses the file name without extension.
   /// - Throws: ``CSVError`` for an unreadable or malformed file or a missing column,
   ///   ``PlotError`` for a bad value, no `ok` rows, or an unknown config id.
-  public static func render(csvAt url: URL, configID: String? = nil) throws -> String {
-    try render(try SweepResults(contentsOf: url), configID: configID)
+  public static func render(csvAt url: URL, summary: URL? = nil, configID: String? = nil) throws -> String {
+    let summaryURL = summary ?? SweepFidelity.defaultSummaryURL(forResults: url)
+    let fidelity = summary != nil || FileManager.default.fileExists(atPath: summaryURL.path)
+      ? try SweepFidelity(contentsOf: summaryURL) : nil
+    return try render(try SweepResults(contentsOf: url), fidelity: fidelity, configID: configID)
   }
 
   /// Only the model SNR vs bits-per-weight chart, as an SVG document.
   /// - Throws: ``PlotError`` `.duplicateTensor`.
   public static func renderTradeoff(_ results: SweepResults) throws(PlotError) -> String {
     document(title: "\(results.name) — model SNR vs bits per weight",
-             charts: [(try tradeoffChart(results), "tradeoff")], gap: 0)
+             rows: [[(try tradeoffChart(results), "tradeoff")]], gap: 0)
   }
 
   /// Only the per-tensor SNR chart of `configID` (default: the first), as an SVG document.
   /// - Throws: ``PlotError`` `.unknownConfigID` or `.duplicateTensor`.
   public static func renderTensorSNR(_ results: SweepResults, configID: String? = nil) throws(PlotError) -> String {
     document(title: "\(results.name) — per-tensor SNR",
-             charts: [(try tensorChart(results, configID: configID), "tensor-snr")], gap: 0)
+             rows: [[(try tensorChart(results, configID: configID), "tensor-snr")]], gap: 0)
   }
 
   /// Where `plot` writes by default: the results file with extension `svg` (`r/w4.csv` → `r/w4.svg`).
@@ -61,9 +77,12 @@ public enum SweepPlot {
     url.deletingPathExtension().appendingPathExtension("svg")
   }
 
-  private static func document(title: String, charts: [(Chart, String)], gap: Double) -> String {
-    let width = charts.map(\.0.width).max() ?? 0
-    let height = charts.map(\.0.height).reduce(0, +) + gap * Double(max(0, charts.count - 1))
+  /// Rows of charts, each row left to right, rows top to bottom, `gap` between them.
+  private static func document(title: String, rows: [[(Chart, String)]], gap: Double) -> String {
+    func rowWidth(_ row: [(Chart, String)]) -> Double { row.map(\.0.width).reduce(0, +) + gap * Double(max(0, row.count - 1)) }
+    let heights = rows.map { $0.map(\.0.height).max() ?? 0 }
+    let width = rows.map(rowWidth).max() ?? 0
+    let height = heights.reduce(0, +) + gap * Double(max(0, rows.count - 1))
     var svg = SVGWriter()
     svg.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
     svg.open("svg", [
@@ -75,16 +94,20 @@ public enum SweepPlot {
     svg.element("title", text: title)
     svg.element("rect", [("width", "100%"), ("height", "100%"), ("fill", "#ffffff")])
     var y = 0.0
-    for (index, (chart, id)) in charts.enumerated() {
+    for (index, row) in rows.enumerated() {
       if index > 0 {
         svg.element("line", [("x1", "16"), ("x2", SVGWriter.coordinate(width - 16)),
                              ("y1", SVGWriter.coordinate(y - gap / 2)), ("y2", SVGWriter.coordinate(y - gap / 2)),
                              ("stroke", "#d0d0d0")])
       }
-      svg.open("g", [("class", "chart"), ("id", id), ("transform", "translate(0,\(SVGWriter.coordinate(y)))")])
-      svg.append(chart.body)
-      svg.close("g")
-      y += chart.height + gap
+      var x = 0.0
+      for (chart, id) in row {
+        svg.open("g", [("class", "chart"), ("id", id), ("transform", "translate(\(SVGWriter.coordinate(x)),\(SVGWriter.coordinate(y)))")])
+        svg.append(chart.body)
+        svg.close("g")
+        x += chart.width + gap
+      }
+      y += heights[index] + gap
     }
     svg.close("svg")
     return svg.output

@@ -7,14 +7,16 @@ struct RowPrefix {
 
   private func format(_ x: Double) -> String { CSVNumber.format(x) }
 
-  /// A row for a palettized tensor.
-  func row(entry: ResolvedTensor, result: PalettizedTensor, seconds: Double) -> [String] {
+  /// A row for a palettized tensor; `outputSNR` is its model-output SNR in dB (`nil`: no
+  /// evaluation, or no input reaches the tensor).
+  func row(entry: ResolvedTensor, result: PalettizedTensor, outputSNR: Double? = nil, seconds: Double) -> [String] {
     let m = result.metrics
     return specColumns(entry) + [
       "\(run.seed)", generator, "\(run.workers)", entry.name, entry.moduleType, entry.op?.type ?? "",
       result.layout.shape.map(String.init).joined(separator: "x"), "\(result.layout.count)", "\(m.blocks)",
       format(m.inertia), format(m.signalEnergy), format(m.snrDB), format(m.bitsPerWeight),
       format(m.zeroFraction), "\(result.mask != nil)", "\(m.iterations)",
+      outputSNR.map(format) ?? "",
       format(seconds), "ok", "",
     ]
   }
@@ -24,6 +26,7 @@ struct RowPrefix {
     specColumns(entry) + [
       "\(run.seed)", generator, "\(run.workers)", entry.name, entry.moduleType, entry.op?.type ?? "",
       shape.map(String.init).joined(separator: "x"), "\(shape.reduce(1, *))", "", "", "", "", "", "", "", "", "",
+      "",  // output_snr_db (every empty cell looks alike: one more before status)
       status, message,
     ]
   }
@@ -39,9 +42,10 @@ struct RowPrefix {
     ]
   }
 
-  /// The summary row of the run; `totals` is `nil` for a rejected grid point.
+  /// The summary row of the run; `totals` is `nil` for a rejected grid point; `evaluation`
+  /// holds the run's ``RunEvaluation/unitValues`` (empty without an evaluation).
   func summaryRow(
-    label: String, totals: RunTotals?, skipped: Int, errors: Int, seconds: Double,
+    label: String, totals: RunTotals?, skipped: Int, errors: Int, evaluation: [String: String] = [:], seconds: Double,
     status: String, message: String
   ) -> [String] {
     return [
@@ -49,6 +53,7 @@ struct RowPrefix {
       "\(totals?.tensors ?? 0)", "\(skipped)", "\(errors)", "\(totals?.parameters ?? 0)",
       totals.map { format($0.snrDB) } ?? "", totals.map { format($0.totalInertia) } ?? "",
       totals.map { format($0.signalEnergy) } ?? "", totals.map { format($0.bitsPerWeight) } ?? "",
+    ] + RunEvaluation.summaryColumns.map { evaluation[$0] ?? "" } + [
       format(seconds), status, message,
     ]
   }

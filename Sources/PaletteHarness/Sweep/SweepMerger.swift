@@ -49,7 +49,7 @@ public enum SweepMerger {
     let executed = layout.runs.map { run in assemble(run, byRun[run.key] ?? [], generator: experiment.generator) }
     let outcome = try write(
       layout.runs, executed, experiment: experiment, seeds: layout.journal.seeds,
-      seedsDrawn: layout.journal.header.seedsDrawn, log: log)
+      seedsDrawn: layout.journal.header.seedsDrawn, evaluator: layout.context.evaluator, log: log)
     try layout.journal.remove()
     return outcome
   }
@@ -68,29 +68,31 @@ public enum SweepMerger {
       fixed.summaryRow(label: run.point.label, totals: nil, skipped: 0, errors: rows.count, seconds: 0, status: "error", message: $0)
     } ?? fixed.summaryRow(
       label: run.point.label, totals: RunTotals(tensors), skipped: parts.reduce(0) { $0 + $1.skipped }, errors: 0,
-      seconds: engineSeconds, status: "ok", message: "")
-    let record = RunManifest.RunRecord(
+      evaluation: evaluation, seconds: engineSeconds, status: "ok", message: "")
+    var record = RunManifest.RunRecord(
       configID: run.point.id, seed: "\(run.seed)", workers: run.workers, overrides: run.point.label,
       status: rejection == nil ? "ok" : "error", resultSHA256: ResultHashing.hash(tensors: hashes),
       rowsSHA256: ResultHashing.hash(rows: rows, header: ResultColumns.tensors), tensors: hashes)
+    record.evaluation = RunManifest.RunEvaluationRecord(unitValues: evaluation, rows: rows)
     return SweepRunner.Executed(
       rows: rows, summary: summary, record: record, warnings: parts.flatMap(\.warnings),
-      engineSeconds: engineSeconds, evaluation: evaluation)
+      engineSeconds: engineSeconds, evaluation: evaluation, evaluationSeconds: parts.reduce(0) { $0 + $1.evaluationSeconds })
   }
 
   /// Writes the CSV, summary and manifest of `runs` (with their assembled outputs, in run order)
   /// atomically; a skip warning is logged once per grid point.
   static func write(
     _ runs: [SweepRun], _ executed: [SweepRunner.Executed], experiment: Experiment, seeds: [UInt64], seedsDrawn: Bool,
-    log: (@Sendable (String) -> Void)?
+    evaluator: SweepEvaluator?, log: (@Sendable (String) -> Void)?
   ) throws -> SweepRunner.Outcome {
     var results = CSVTable(header: ResultColumns.tensors, source: experiment.output.path)
     var summary = CSVTable(header: ResultColumns.summary, source: experiment.summaryURL.path)
     var records: [RunManifest.RunRecord] = []
-    var engineSeconds = 0.0
+    var engineSeconds = 0.0, evaluationSeconds = 0.0
     var warned = Set<String>()
     for (run, e) in zip(runs, executed) {
       engineSeconds += e.engineSeconds
+      evaluationSeconds += e.evaluationSeconds
       for row in e.rows { results.append(row) }
       summary.append(e.summary)
       records.append(e.record)
@@ -101,7 +103,8 @@ public enum SweepMerger {
     }
     let manifest = try ManifestBuilder(experiment: experiment, manifestURL: experiment.manifestURL).build(
       seeds: seeds, seedsDrawn: seedsDrawn, results: results, resultsURL: experiment.output,
-      summaryURL: experiment.summaryURL, runs: records, shard: nil)
+      summaryURL: experiment.summaryURL, runs: records, shard: nil,
+      evaluation: evaluator.map { ($0, executed.map(\.evaluation)) })
     try FileManager.default.createDirectory(at: experiment.output.deletingLastPathComponent(), withIntermediateDirectories: true)
     try results.write(to: experiment.output)
     try summary.write(to: experiment.summaryURL)
@@ -109,6 +112,6 @@ public enum SweepMerger {
     return SweepRunner.Outcome(
       results: results, summary: summary, manifest: manifest, resultsURL: experiment.output,
       summaryURL: experiment.summaryURL, manifestURL: experiment.manifestURL, seconds: 0,
-      engineSeconds: engineSeconds, unitsRun: 0, unitsResumed: 0)
+      engineSeconds: engineSeconds, unitsRun: 0, unitsResumed: 0, evaluationSeconds: evaluationSeconds)
   }
 }

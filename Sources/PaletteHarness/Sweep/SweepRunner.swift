@@ -31,7 +31,8 @@ public struct SweepRunner: Sendable {
     self.experiment = experiment
     self.threads = max(1, threads)
     self.resume = resume
-    self.unitPolicy = unitPolicy
+    // A model-output evaluation needs every reconstructed tensor of a run inside one unit.
+    self.unitPolicy = experiment.embeddingEvaluation == nil ? unitPolicy : .wholeRuns
     self.log = log
   }
 
@@ -51,6 +52,13 @@ public struct SweepRunner: Sendable {
     /// Units run by this process and units taken from the journal.
     public var unitsRun: Int
     public var unitsResumed: Int
+    /// Model-output evaluation: seconds spent evaluating runs, summed over all units (as
+    /// journaled); the seconds this process spent on the fp32 reference (encoder, embeddings,
+    /// Gram matrices); runs this process evaluated (the others of the same result hash were
+    /// served from its cache). All 0 without an evaluation.
+    public var evaluationSeconds: Double = 0
+    public var referenceSeconds: Double = 0
+    public var evaluationsComputed: Int = 0
   }
 
   /// What one shard did.
@@ -66,6 +74,8 @@ public struct SweepRunner: Sendable {
     public var journal: URL
     public var seconds: Double
     public var engineSeconds: Double
+    /// Seconds the shard's units spent evaluating runs (0 without an evaluation).
+    public var evaluationSeconds: Double = 0
   }
 
   /// Runs the whole sweep (the units not yet journaled, with `resume`), writes the outputs
@@ -74,20 +84,22 @@ public struct SweepRunner: Sendable {
   ///   them yet; `nil` draws one from the system (recorded in the journal and manifest).
   public func run(seeds drawnSeeds: [UInt64]? = nil) throws -> Outcome {
     let start = DispatchTime.now().uptimeNanoseconds
-    let layout = try lay(startOver: !resume, seeds: drawnSeeds)
+    var layout = try lay(startOver: !resume, seeds: drawnSeeds)
     var results = resume ? journaled(layout.units, in: layout.journal) : [:]
     let resumed = results.count
     let todo = layout.units.filter { results[$0.index] == nil }
     if resume {
       log?("resume: \(resumed) of \(layout.units.count) units already journaled in \(layout.journal.folder.path); running \(todo.count)")
     }
-    for (unit, result) in zip(todo, try executeAndJournal(todo, layout: layout, resumed: results)) {
+    for (unit, result) in zip(todo, try executeAndJournal(todo, layout: &layout, resumed: results)) {
       results[unit.index] = result
     }
     var outcome = try SweepMerger.finish(layout, results: layout.units.compactMap { results[$0.index] }, log: log)
     outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     outcome.unitsRun = todo.count
     outcome.unitsResumed = resumed
+    outcome.referenceSeconds = layout.referenceSeconds
+    outcome.evaluationsComputed = layout.context.evaluator?.evaluationsComputed ?? 0
     return outcome
   }
 
@@ -96,19 +108,19 @@ public struct SweepRunner: Sendable {
   /// merge E.json`) assembles them.
   public func run(shard: Shard, seeds drawnSeeds: [UInt64]? = nil) throws -> ShardOutcome {
     let start = DispatchTime.now().uptimeNanoseconds
-    let layout = try lay(startOver: false, seeds: drawnSeeds)
+    var layout = try lay(startOver: false, seeds: drawnSeeds)
     let mine = shard.units(of: layout.units)
     let done = resume ? journaled(mine, in: layout.journal) : [:]
     let todo = mine.filter { done[$0.index] == nil }
     log?("shard \(shard): \(mine.count) of the sweep's \(layout.units.count) units"
       + (resume ? ", \(done.count) already journaled; running \(todo.count)" : ""))
-    let ran = try executeAndJournal(todo, layout: layout, resumed: done)
+    let ran = try executeAndJournal(todo, layout: &layout, resumed: done)
     let present = layout.journal.presentUnitIDs()
     return ShardOutcome(
       shard: shard, units: mine.count, unitsRun: todo.count, unitsResumed: done.count, totalUnits: layout.units.count,
       journaledUnits: layout.units.filter { present.contains($0.id) }.count, journal: layout.journal.folder,
       seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
-      engineSeconds: ran.reduce(0) { $0 + $1.engineSeconds })
+      engineSeconds: ran.reduce(0) { $0 + $1.engineSeconds }, evaluationSeconds: ran.reduce(0) { $0 + $1.evaluationSeconds })
   }
 
   /// A sweep laid out: what its runs share, its journal, runs and units.
@@ -118,6 +130,8 @@ public struct SweepRunner: Sendable {
     var journal: SweepJournal
     var runs: [SweepRun]
     var units: [WorkUnit]
+    /// Seconds this process spent on the evaluation's fp32 reference.
+    var referenceSeconds = 0.0
   }
 
   /// Loads the model, opens (or with `startOver`, first removes) the journal, and plans the
@@ -162,8 +176,13 @@ public struct SweepRunner: Sendable {
     return found
   }
 
-  /// Runs `units` within the thread budget, journaling each as soon as it is done.
-  private func executeAndJournal(_ units: [WorkUnit], layout: Layout, resumed: [Int: UnitResult]) throws -> [UnitResult] {
+  /// Runs `units` within the thread budget, journaling each as soon as it is done. The
+  /// evaluation's fp32 reference, if the sweep has one, is computed first on the whole budget.
+  private func executeAndJournal(_ units: [WorkUnit], layout: inout Layout, resumed: [Int: UnitResult]) throws -> [UnitResult] {
+    if !units.isEmpty, let evaluator = layout.context.evaluator {
+      layout.referenceSeconds = try evaluator.prepareReference(threads: threads)
+      log?("evaluation: fp32 reference of \(evaluator.sentences.count) sentences in \(String(format: "%.2f", layout.referenceSeconds)) s")
+    }
     let resumedCost = layout.units.filter { resumed[$0.index] != nil }.reduce(0) { $0 + $1.cost }
     let progress = ProgressLine(costs: units.map(\.cost), resumed: resumed.count, resumedCost: resumedCost, log: log)
     let context = layout.context
@@ -176,21 +195,25 @@ public struct SweepRunner: Sendable {
     }
   }
 
-  /// What every run of a sweep shares: the model, the resolved base plan, the sensitivities.
+  /// What every run of a sweep shares: the model, the resolved base plan, the sensitivities,
+  /// and the model-output evaluator when the experiment has one.
   public struct Context: Sendable {
     public var model: Model
     public var basePlan: [ResolvedTensor]
     public var sensitivities: Model?
+    public var evaluator: SweepEvaluator?
   }
 
-  /// Loads the model (once per sweep), the config and the sensitivities, and resolves the plan.
+  /// Loads the model (once per sweep), the config and the sensitivities, resolves the plan, and
+  /// makes the evaluator (which loads its encoder only when a run needs it).
   public func prepareContext() throws -> Context {
     let model = try SweepModelLoader.model(experiment.model, generator: experiment.generator)
     for note in model.inferenceNotes { log?("note: \(note)") }
     let config = try SweepModelLoader.config(experiment.config, experimentFile: experiment.file.path)
     let basePlan = try KMeansPalettizer(model: model, config: config).plan
     let sensitivities = try experiment.sensitivities.map { try Model.load(safetensors: $0) }
-    return Context(model: model, basePlan: basePlan, sensitivities: sensitivities)
+    let evaluator = try experiment.embeddingEvaluation.map { _ in try SweepEvaluator(experiment: experiment, log: log) }
+    return Context(model: model, basePlan: basePlan, sensitivities: sensitivities, evaluator: evaluator)
   }
 
   /// The rows, summary row and manifest record of one run.
@@ -202,6 +225,7 @@ public struct SweepRunner: Sendable {
     var engineSeconds: Double
     /// Run-level values of the run's units (``UnitResult/evaluation``).
     var evaluation: [String: String]
+    var evaluationSeconds: Double = 0
   }
 
   /// Runs one whole run as a single unit and assembles its outputs (``Reproducer``, benchmarks).
@@ -258,18 +282,26 @@ public struct SweepRunner: Sendable {
       numWorkers: unit.run.workers, seed: unit.run.seed, generator: experiment.generator, sensitivities: context.sensitivities)
     result.engineSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     result.warnings = palettized.warnings
+    result.results = palettized.palettized.map { UnitResult.TensorResult(name: $0.name, result: $0.result) }
 
-    // Per-run hook point: palettization is done, rows are not yet written. Under
-    // `UnitPolicy.wholeRuns` this unit is its whole run, so `palettized` holds every
-    // reconstructed tensor of the run: a model-output evaluation goes here, adding its
-    // per-tensor values to the rows below and its run-level values to `result.evaluation`
-    // (journaled with the unit, handed to the run's assembly in `SweepMerger.assemble`).
+    // The model-output evaluation: under `UnitPolicy.wholeRuns` this unit is its whole run, so
+    // `palettized` holds every reconstructed tensor of the run. Per-tensor values go into the
+    // rows, run-level ones into `result.evaluation` (journaled with the unit, handed to the
+    // run's assembly in `SweepMerger.assemble`).
+    var outputSNR: [String: Double] = [:]
+    if let evaluator = context.evaluator {
+      precondition(unit.chunks == 1, "a model-output evaluation needs whole-run units")
+      let hash = ResultHashing.hash(tensors: result.results.map { RunManifest.TensorHash(name: $0.name, sha256: $0.sha256) })
+      let (evaluation, seconds) = try evaluator.evaluate(palettized, resultSHA256: hash, threads: unit.run.workers)
+      result.evaluation = evaluation.unitValues
+      result.evaluationSeconds = seconds
+      outputSNR = evaluation.outputSNR
+    }
 
     for outcome in palettized.outcomes {
       switch outcome {
       case .palettized(let entry, let r, let seconds):
-        result.rows.append(fixed.row(entry: entry, result: r, seconds: seconds))
-        result.results.append(UnitResult.TensorResult(name: entry.name, result: r))
+        result.rows.append(fixed.row(entry: entry, result: r, outputSNR: outputSNR[entry.name], seconds: seconds))
       case .skipped(let entry, let reason):
         result.skipped += 1
         result.rows.append(fixed.row(entry: entry, shape: (try? model.describe(entry.name).shape) ?? [], status: "skipped", message: reason))

@@ -20,10 +20,14 @@ public struct UnitResult: Sendable, Equatable {
   /// `tensor 'x' skipped: reason`, as the engine words them.
   public var warnings: [String]
   /// Run-level values computed after palettization (a model-output evaluation of a whole-run
-  /// unit), keyed by summary column; kept in the journal with the rest. Empty by default.
+  /// unit: ``RunEvaluation/unitValues``, keyed by summary column and a few manifest keys); kept
+  /// in the journal with the rest. Empty without an evaluation.
   public var evaluation: [String: String]
   /// Wall-clock seconds of the engine for this unit (a timing value).
   public var engineSeconds: Double
+  /// Wall-clock seconds this unit spent computing its run's evaluation (0 when another run with
+  /// the same result hash computed it, or without an evaluation; a timing value).
+  public var evaluationSeconds: Double = 0
 
   /// One palettized tensor: its ``ResultHashing/hash(_:)`` and the metrics a summary needs.
   public struct TensorResult: Sendable, Equatable {
