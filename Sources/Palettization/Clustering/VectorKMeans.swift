@@ -84,6 +84,22 @@ public enum VectorKMeans {
     cluster(points, dimension: dimension, weights: weights, k: k, config: config, random: random, pruning: true)
   }
 
+  /// Which Lloyd kernel runs the restarts. Every kernel gives bitwise the same result.
+  public enum Kernel: String, Sendable, CaseIterable {
+    /// The previous implementation (Hamerly bounds), kept as the reference.
+    case reference
+    /// Plain brute-force Lloyd.
+    case bruteForce = "brute-force"
+  }
+
+  /// ``cluster(_:dimension:weights:k:config:random:)`` with the kernel chosen.
+  public static func cluster(
+    _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
+    k: Int, config: VectorKMeansConfig, random: GSLRandom, kernel: Kernel
+  ) -> VectorClustering {
+    cluster(points, dimension: dimension, weights: weights, k: k, config: config, random: random, pruning: kernel == .reference)
+  }
+
   /// ``cluster(_:dimension:weights:k:config:random:)`` with the Hamerly pruning switchable:
   /// `pruning: false` is plain brute-force Lloyd, the reference the tests compare against.
   static func cluster(
