@@ -13,6 +13,7 @@ extension Harness {
         Example:
           harness bench --engine --large --model models/minilm/model.safetensors --workers 2
           harness bench --experiment experiments/w4.json --config-id g1-p5
+          harness bench --vector --model models/minilm/model.safetensors --workers 2
         """)
 
     @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
@@ -20,6 +21,9 @@ extension Harness {
 
     @Flag(help: "Also the 4096x4096 exact 8-bit case (several seconds, ~1 GiB).")
     var large = false
+
+    @Flag(help: "Vector k-means: the previous and the current kernel side by side (with --model: also that model).")
+    var vector = false
 
     @Option(help: ArgumentHelp("Whole-model figures on this safetensors model.", valueName: "M.safetensors"))
     var model: String?
@@ -44,9 +48,17 @@ extension Harness {
     func run() throws {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
-        let all = !engine && model == nil && experiment == nil
+        let all = !engine && !vector && model == nil && experiment == nil
         if engine || all || large { _ = try bench.engine(large: large) }
-        if let model { _ = try bench.model(fileURL(model), workers: workers) }
+        if vector {
+          let differing = try bench.vector(model: model.map(fileURL), workers: workers).filter { !$0.identical }
+          if !differing.isEmpty {
+            printError("error: the kernels disagree on \(differing.map(\.name).joined(separator: ", "))")
+            throw ExitCode(1)
+          }
+        } else if let model {
+          _ = try bench.model(fileURL(model), workers: workers)
+        }
         if let experiment { _ = try bench.sweepPoint(fileURL(experiment), configID: configID) }
       }
     }

@@ -143,10 +143,11 @@ private func cluster(
   return p.withUnsafeBufferPointer { pb in
     if let weights {
       return weights.withUnsafeBufferPointer { wb in
-        VectorKMeans.cluster(pb, dimension: d, weights: wb, k: k, config: config, random: random, pruning: pruning)
+        VectorKMeans.cluster(pb, dimension: d, weights: wb, k: k, config: config, random: random, kernel: pruning ? .reference : .bruteForce)
       }
     }
-    return VectorKMeans.cluster(pb, dimension: d, weights: nil, k: k, config: config, random: random, pruning: pruning)
+    return VectorKMeans.cluster(
+      pb, dimension: d, weights: nil, k: k, config: config, random: random, kernel: pruning ? .reference : .bruteForce)
   }
 }
 

@@ -81,30 +81,32 @@ public enum VectorKMeans {
     _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
     k: Int, config: VectorKMeansConfig, random: GSLRandom
   ) -> VectorClustering {
-    cluster(points, dimension: dimension, weights: weights, k: k, config: config, random: random, pruning: true)
+    cluster(
+      points, dimension: dimension, weights: weights, k: k, config: config, random: random,
+      kernel: .automatic(dimension: dimension, k: k))
   }
 
-  /// Which Lloyd kernel runs the restarts. Every kernel gives bitwise the same result.
+  /// Which Lloyd kernel runs the restarts. Every kernel gives bitwise the same result; they
+  /// differ only in speed.
   public enum Kernel: String, Sendable, CaseIterable {
-    /// The previous implementation (Hamerly bounds), kept as the reference.
+    /// The implementation before the kd-tree (Hamerly bounds, ``Lloyd``), kept as the
+    /// reference every other kernel is checked against.
     case reference
     /// Plain brute-force Lloyd.
     case bruteForce = "brute-force"
+    /// kd-tree filtering (``FilteringLloyd``).
+    case filtering
+
+    /// The fastest kernel for `dimension` and `k`.
+    public static func automatic(dimension: Int, k: Int) -> Kernel {
+      dimension <= 4 ? .filtering : .reference
+    }
   }
 
   /// ``cluster(_:dimension:weights:k:config:random:)`` with the kernel chosen.
   public static func cluster(
     _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
     k: Int, config: VectorKMeansConfig, random: GSLRandom, kernel: Kernel
-  ) -> VectorClustering {
-    cluster(points, dimension: dimension, weights: weights, k: k, config: config, random: random, pruning: kernel == .reference)
-  }
-
-  /// ``cluster(_:dimension:weights:k:config:random:)`` with the Hamerly pruning switchable:
-  /// `pruning: false` is plain brute-force Lloyd, the reference the tests compare against.
-  static func cluster(
-    _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
-    k: Int, config: VectorKMeansConfig, random: GSLRandom, pruning: Bool
   ) -> VectorClustering {
     precondition(dimension >= 1, "dimension must be at least 1, got \(dimension)")
     precondition((1...256).contains(k), "k must be in 1...256, got \(k)")
@@ -118,11 +120,26 @@ public enum VectorKMeans {
     if let reused = reusePalette(points, dimension: dimension, weights: weights, k: k) {
       return reused
     }
-    let trials = config.localTrials(k: k)
-    let lloyd = Lloyd(n: n, dimension: dimension, k: k, pruning: pruning)
+    switch kernel {
+    case .reference, .bruteForce:
+      let lloyd = Lloyd(n: n, dimension: dimension, k: k, pruning: kernel == .reference)
+      return restarts(lloyd, points, weights: weights, config: config, random: random)
+    case .filtering:
+      let lloyd = FilteringLloyd(points, dimension: dimension, k: k)
+      return restarts(lloyd, points, weights: weights, config: config, random: random)
+    }
+  }
+
+  /// `config.nInit` restarts on `lloyd`'s workspace, each seeded by k-means++ from `random`;
+  /// the lowest inertia wins, the first on ties.
+  private static func restarts<L: LloydKernel>(
+    _ lloyd: L, _ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?,
+    config: VectorKMeansConfig, random: GSLRandom
+  ) -> VectorClustering {
+    let trials = config.localTrials(k: lloyd.k)
     var best: VectorClustering?
     for _ in 0..<config.nInit {
-      let seeds = seedPlusPlus(points, dimension: dimension, weights: weights, k: k, trials: trials, random: random)
+      let seeds = seedPlusPlus(points, dimension: lloyd.d, weights: weights, k: lloyd.k, trials: trials, random: random)
       let result = lloyd.run(points, weights: weights, seeds: seeds, maxIter: config.maxIter, tol: config.tol)
       if best.map({ result.inertia < $0.inertia }) ?? true { best = result }
     }

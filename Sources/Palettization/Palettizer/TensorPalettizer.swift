@@ -15,6 +15,8 @@ public enum TensorPalettizer {
   ///   - sensitivity: optional per-element non-negative weights, the weight's shape.
   ///   - threads: blocks are spread over this many threads; the result is bitwise the same
   ///     for any value.
+  ///   - vectorKernel: the Lloyd kernel of vector k-means (`nil`: the fastest); the result is
+  ///     bitwise the same for any kernel.
   /// - Throws: ``PalettizationError/shape(_:)`` when the shape does not fit (callers skip the
   ///   tensor), `.spec` for an invalid spec, `.random` for an unknown generator.
   /// - Complexity: scalar: O(n) per block in fast mode plus the 1-D DP on the unique values;
@@ -27,7 +29,8 @@ public enum TensorPalettizer {
     seed: UInt64 = 0,
     generator: String = "mt19937",
     sensitivity: Tensor? = nil,
-    threads: Int = 1
+    threads: Int = 1,
+    vectorKernel: VectorKMeans.Kernel? = nil
   ) throws(PalettizationError) -> PalettizedTensor {
     do { try spec.validate() } catch { throw .spec(error) }
     let layout: WeightLayout
@@ -45,7 +48,8 @@ public enum TensorPalettizer {
     let working = perChannelScale.map { scaled(weight, by: $0) } ?? weight.values
     let blocks = BlockClusterer(
       layout: layout, spec: spec, options: options, dtype: weight.dtype,
-      values: working, sensitivity: sensitivity?.values, seed: seed, generator: generator)
+      values: working, sensitivity: sensitivity?.values, seed: seed, generator: generator,
+      vectorKernel: vectorKernel)
     let outputs = blocks.run(threads: threads)
 
     var result = PalettizedTensor(
@@ -136,6 +140,8 @@ struct BlockClusterer: Sendable {
   let sensitivity: [Float]?
   let seed: UInt64
   let generator: String
+  /// `nil`: ``VectorKMeans/Kernel/automatic(dimension:k:)``.
+  let vectorKernel: VectorKMeans.Kernel?
 
   struct Output: Sendable {
     /// `K × clusterDim` entries used for reconstruction (padded, dtype-rounded or dequantized).
@@ -215,7 +221,8 @@ struct BlockClusterer: Sendable {
       let result = points.withUnsafeBufferPointer { p in
         withOptionalBuffer(weights) { w in
           VectorKMeans.cluster(
-            p, dimension: d, weights: w, k: k, config: options.vectorKMeansConfig, random: random)
+            p, dimension: d, weights: w, k: k, config: options.vectorKMeansConfig, random: random,
+            kernel: vectorKernel ?? .automatic(dimension: d, k: k))
         }
       }
       centroids = result.centroids
