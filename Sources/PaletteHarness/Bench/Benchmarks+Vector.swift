@@ -19,18 +19,24 @@ extension Benchmarks {
   /// previous kernel (the baseline) and the current one, repetitions alternating between the
   /// two so that both see the same machine load; best of ``repetitions`` each.
   ///
-  /// The 1536×384 Laplace tensor (mt19937 seed 1), exact mode, per-tensor, at `cluster_dim` 2
-  /// with 2, 4, 6 and 8 bits and at `cluster_dim` 4 and 8 with 4 bits (and 2 bits at
-  /// `cluster_dim` 4); then, given a model, the whole model at 4-bit `cluster_dim` 2 per-tensor
-  /// on `workers` workers.
+  /// The 1536×384 Laplace tensor (mt19937 seed 1), exact mode: per-tensor at `cluster_dim` 2
+  /// with 4, 2, 6 and 8 bits, at `cluster_dim` 4 with 2 and 4 bits and at `cluster_dim` 8 with 4
+  /// bits, and 4-bit `cluster_dim` 2 grouped along axis 0 by 16 (96 blocks of 3,072 vectors);
+  /// then, given a model, the whole model at 4-bit `cluster_dim` 2 per-tensor on `workers`
+  /// workers.
   public func vector(model url: URL?, workers: Int) throws -> [KernelComparison] {
     let t = try Self.laplaceTensor(rows: 1536, columns: 384)
-    let variants: [(bits: Int, dim: Int)] = [(4, 2), (2, 2), (6, 2), (8, 2), (2, 4), (4, 4), (4, 8)]
+    let grouped = Granularity.perGroupedChannel(axis: 0, groupSize: 16)
+    let variants: [(bits: Int, dim: Int, granularity: Granularity)] = [
+      (4, 2, .perTensor), (2, 2, .perTensor), (6, 2, .perTensor), (8, 2, .perTensor),
+      (2, 4, .perTensor), (4, 4, .perTensor), (4, 8, .perTensor), (4, 2, grouped),
+    ]
     var out: [KernelComparison] = []
-    for (bits, dim) in variants {
-      let spec = PalettizationSpec(nBits: bits, clusterDim: dim)
+    for (bits, dim, granularity) in variants {
+      let spec = PalettizationSpec(nBits: bits, granularity: granularity, clusterDim: dim)
       let options = ClusteringOptions(enableFastKMeansMode: false)
-      let comparison = try compare("\(bits)-bit cluster_dim \(dim) per-tensor (1536x384)") { kernel in
+      let blocks = granularity == .perTensor ? "per-tensor" : "grouped axis 0 g16"
+      let comparison = try compare("\(bits)-bit cluster_dim \(dim) \(blocks) (1536x384)") { kernel in
         try TensorPalettizer.palettize(t, spec: spec, options: options, op: .linear, seed: 1, vectorKernel: kernel)
       } identical: {
         Self.identical($0, $1)

@@ -4,8 +4,9 @@ extension VectorKMeans {
   /// the means do not depend on how the assignment was found.
   ///
   /// Unweighted, `1·x` is `x` and a count of ones in `Double` is exact, so vectors are counted
-  /// in `Int` and ``finish(weighted:)`` turns the counts into masses: the same values as the
-  /// weighted form with all weights 1.
+  /// in `Int` (by ``add(_:_:weights:assignment:from:to:counting:)``, or by a kernel that keeps
+  /// its own counts) and ``finish(counts:)`` turns the counts into masses: the same values as
+  /// the weighted form with all weights 1.
   ///
   /// A value type over storage it allocates; its owner calls ``deallocate()``.
   struct ClusterSums {
@@ -41,12 +42,13 @@ extension VectorKMeans {
       counts.update(repeating: 0)
     }
 
-    /// Adds vectors `start..<end` (of `points`, `d` Floats each) to the sums of their centroids.
+    /// Adds vectors `start..<end` (of `points`, `d` Floats each) to the sums of their centroids;
+    /// unweighted and `counting`, also to ``counts``.
     /// - Complexity: O((end − start)·d).
     @inline(__always)
     func add<W: VectorWidth>(
       _: W.Type, _ points: UnsafePointer<Float>, weights: UnsafePointer<Float>?,
-      assignment: UnsafePointer<UInt8>, from start: Int, to end: Int
+      assignment: UnsafePointer<UInt8>, from start: Int, to end: Int, counting: Bool = true
     ) {
       let d = W.value(dimension)
       // Non-nil: allocated with k >= 1.
@@ -64,24 +66,27 @@ extension VectorKMeans {
         let pairs = UnsafeMutableRawPointer(sums).assumingMemoryBound(to: SIMD2<Double>.self)
         for i in start..<end {
           let a = Int(assignment[i])
-          counts[a] &+= 1
+          if counting { counts[a] &+= 1 }
           pairs[a] = pairs[a] + SIMD2(Double(points[2 &* i]), Double(points[2 &* i &+ 1]))
         }
       } else {
         for i in start..<end {
           let x = points + i &* d, a = Int(assignment[i])
-          counts[a] &+= 1
+          if counting { counts[a] &+= 1 }
           for j in 0..<d { sums[a &* d &+ j] += Double(x[j]) }
         }
       }
     }
 
-    /// After the last ``add(_:_:weights:assignment:from:to:)`` of an unweighted pass: the
-    /// masses from the counts.
+    /// After the last ``add(_:_:weights:assignment:from:to:counting:)`` of a pass: unweighted,
+    /// the masses from ``counts``.
     func finish(weighted: Bool) {
-      if !weighted {
-        for c in 0..<k { mass[c] = Double(counts[c]) }
-      }
+      if !weighted { finish(counts: UnsafePointer(counts.baseAddress.unsafelyUnwrapped)) }
+    }
+
+    /// The masses of an unweighted pass from vector counts kept elsewhere (`k` entries).
+    func finish(counts: UnsafePointer<Int>) {
+      for c in 0..<k { mass[c] = Double(counts[c]) }
     }
   }
 

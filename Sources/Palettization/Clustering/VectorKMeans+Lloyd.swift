@@ -1,9 +1,3 @@
-/// A value `≥ y`, given `x = fl(y)` the result of one rounded `Double` operation (relative error
-/// ≤ 2⁻⁵³, no subnormals). Adding `|x|·2⁻⁵⁰` outweighs both that error and its own rounding.
-@inline(__always) private func roundedUp(_ x: Double) -> Double { x + x.magnitude * 0x1p-50 }
-/// A value `≤ y` under the same conditions.
-@inline(__always) private func roundedDown(_ x: Double) -> Double { x - x.magnitude * 0x1p-50 }
-
 extension VectorKMeans {
   /// The Lloyd kernel with Hamerly's bounds (Hamerly 2010, "Making k-means even faster")
   /// pruning the assignment step without changing its result: the implementation before the
@@ -132,13 +126,20 @@ extension VectorKMeans {
     func assign(
       _ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?,
       first: Bool, accumulate: Bool, inertia: Bool
-    ) -> (changed: Int, inertia: Double) {
+    ) -> (changed: Int, inertia: InertiaEstimate) {
+      let r: (changed: Int, inertia: Double)
       switch d {
-      case 2: return assign(Width2.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
-      case 4: return assign(Width4.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
-      case 8: return assign(Width8.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
-      default: return assign(WidthAny.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
+      case 2: r = assign(Width2.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
+      case 4: r = assign(Width4.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
+      case 8: r = assign(Width8.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
+      default: r = assign(WidthAny.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
       }
+      return (r.changed, InertiaEstimate(exactly: r.inertia))
+    }
+
+    /// Never needed: this kernel's inertia is exact.
+    func exactInertia(_ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?, ago: Int) -> Double {
+      preconditionFailure("Lloyd reports exact inertias")
     }
 
     /// Vectors per block of the assignment pass: bounds tested, survivors searched 4 at a time,
@@ -220,8 +221,6 @@ extension VectorKMeans {
     /// largest other drift, by the triangle inequality).
     func update() {
       let d = self.d, k = self.k
-      // Relative slack covering the Double rounding of a d-term sum of squares and its root.
-      let slack = Double(d + 4) * 0x1p-52
       var top = 0.0, topIndex = -1, runnerUp = 0.0
       let sums = totals.sums, mass = totals.mass
       for c in 0..<k {
@@ -234,7 +233,7 @@ extension VectorKMeans {
             centroids[c * d + j] = new
           }
         }
-        drift[c] = (moved * (1 + slack)).squareRoot().nextUp
+        drift[c] = VectorKMeans.driftBound(squaredMove: moved, dimension: d)
         if drift[c] > top {
           runnerUp = top
           top = drift[c]

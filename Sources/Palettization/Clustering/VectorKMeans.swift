@@ -86,20 +86,26 @@ public enum VectorKMeans {
       kernel: .automatic(dimension: dimension, k: k))
   }
 
-  /// Which Lloyd kernel runs the restarts. Every kernel gives bitwise the same result; they
-  /// differ only in speed.
+  /// Which implementation runs the restarts (k-means++ seeding and Lloyd iterations). Every
+  /// kernel gives bitwise the same result; they differ only in speed.
   public enum Kernel: String, Sendable, CaseIterable {
-    /// The implementation before the kd-tree (Hamerly bounds, ``Lloyd``), kept as the
-    /// reference every other kernel is checked against.
+    /// The implementation before the kd-tree kernel: ``Lloyd`` with Hamerly's bounds, and
+    /// k-means++ candidates evaluated one at a time. Kept as the reference every other kernel
+    /// is checked against (tests, `harness bench --vector`).
     case reference
     /// Plain brute-force Lloyd.
     case bruteForce = "brute-force"
-    /// kd-tree filtering (``FilteringLloyd``).
+    /// ``Lloyd`` with Hamerly's bounds, seeding block by block
+    /// (``seedBlocked(_:_:dimension:weights:k:trials:random:)``).
+    case hamerly
+    /// kd-tree filtering (``FilteringLloyd``), seeding block by block.
     case filtering
 
-    /// The fastest kernel for `dimension` and `k`.
+    /// The fastest kernel for `dimension` and `k`: kd-tree filtering for 2-vectors, Hamerly's
+    /// bounds otherwise (a kd-tree over 4-vectors left half the vectors to search and was
+    /// about 2× slower than the reference in one measurement).
     public static func automatic(dimension: Int, k: Int) -> Kernel {
-      dimension <= 4 ? .filtering : .reference
+      dimension == 2 ? .filtering : .hamerly
     }
   }
 
@@ -121,12 +127,12 @@ public enum VectorKMeans {
       return reused
     }
     switch kernel {
-    case .reference, .bruteForce:
-      let lloyd = Lloyd(n: n, dimension: dimension, k: k, pruning: kernel == .reference)
-      return restarts(lloyd, points, weights: weights, config: config, random: random)
+    case .reference, .bruteForce, .hamerly:
+      let lloyd = Lloyd(n: n, dimension: dimension, k: k, pruning: kernel != .bruteForce)
+      return restarts(lloyd, points, weights: weights, config: config, random: random, fusedSeeding: kernel != .reference)
     case .filtering:
       let lloyd = FilteringLloyd(points, dimension: dimension, k: k)
-      return restarts(lloyd, points, weights: weights, config: config, random: random)
+      return restarts(lloyd, points, weights: weights, config: config, random: random, fusedSeeding: true)
     }
   }
 
@@ -134,12 +140,13 @@ public enum VectorKMeans {
   /// the lowest inertia wins, the first on ties.
   private static func restarts<L: LloydKernel>(
     _ lloyd: L, _ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?,
-    config: VectorKMeansConfig, random: GSLRandom
+    config: VectorKMeansConfig, random: GSLRandom, fusedSeeding: Bool
   ) -> VectorClustering {
     let trials = config.localTrials(k: lloyd.k)
     var best: VectorClustering?
     for _ in 0..<config.nInit {
-      let seeds = seedPlusPlus(points, dimension: lloyd.d, weights: weights, k: lloyd.k, trials: trials, random: random)
+      let seeds = seedPlusPlus(
+        points, dimension: lloyd.d, weights: weights, k: lloyd.k, trials: trials, random: random, fused: fusedSeeding)
       let result = lloyd.run(points, weights: weights, seeds: seeds, maxIter: config.maxIter, tol: config.tol)
       if best.map({ result.inertia < $0.inertia }) ?? true { best = result }
     }
