@@ -172,10 +172,11 @@ struct VectorKMeansFilteringTests {
     }
   }
 
-  @Test("cluster_dim 2 uses the kd-tree, other widths Hamerly's bounds with block-by-block seeding")
+  @Test("large blocks of 2-vectors use the kd-tree; small blocks and other widths the previous kernel")
   func automaticKernel() {
-    #expect(VectorKMeans.Kernel.automatic(dimension: 2, k: 16) == .filtering)
-    #expect(VectorKMeans.Kernel.automatic(dimension: 4, k: 16) == .hamerly)
-    #expect(VectorKMeans.Kernel.automatic(dimension: 8, k: 256) == .hamerly)
+    #expect(VectorKMeans.Kernel.automatic(dimension: 2, k: 16, count: 294_912) == .filtering)
+    #expect(VectorKMeans.Kernel.automatic(dimension: 2, k: 16, count: 3_072) == .reference)
+    #expect(VectorKMeans.Kernel.automatic(dimension: 4, k: 16, count: 147_456) == .reference)
+    #expect(VectorKMeans.Kernel.automatic(dimension: 8, k: 256, count: 73_728) == .reference)
   }
 }

@@ -172,7 +172,7 @@ private func seedPlusPlus(_ points: [Float], _ d: Int, _ w: [Float]?, k: Int, tr
 /// The Lloyd workspace of `kernel` over `points` (seeding does not matter here).
 func lloydKernel(_ kernel: VectorKMeans.Kernel, _ points: [Float], _ d: Int, k: Int) -> any LloydKernel {
   switch kernel {
-  case .reference, .hamerly: VectorKMeans.Lloyd(n: points.count / d, dimension: d, k: k, pruning: true)
+  case .reference: VectorKMeans.Lloyd(n: points.count / d, dimension: d, k: k, pruning: true)
   case .bruteForce: VectorKMeans.Lloyd(n: points.count / d, dimension: d, k: k, pruning: false)
   case .filtering: points.withUnsafeBufferPointer { VectorKMeans.FilteringLloyd($0, dimension: d, k: k) }
   }

@@ -15,13 +15,14 @@ extension VectorKMeans {
   /// with `hi`, `lo = 1 ± (d+2)·2⁻²¹` the factors that bound the relative rounding of
   /// ``squaredDistance(_:_:dimension:)`` (as in ``Lloyd``) and `2⁻¹⁰⁰` covering its absolute
   /// underflow error: the `Float` distance to `z` is then *strictly* above the one to `s` for
-  /// every vector in `B`, so brute force can never pick `z`, not even on a tie. The left side is
-  /// a concave separable quadratic in `x` (`lo < hi`): its minimum over the box is the sum over
-  /// coordinates of the smaller of its values at the two ends of the box's side, evaluated in
-  /// `Double` and lowered by a bound on that evaluation's rounding (see `dominates`). (A block
-  /// whose vectors span `2⁶⁰` or more, where a `Float` distance could overflow, drops nothing.)
-  /// When one
-  /// candidate is left, every vector below the node is assigned to it; a leaf with several
+  /// every vector in `B`, so brute force can never pick `z`, not even on a tie. With `lo = 1 − ε`,
+  /// `hi = 1 + ε`, the left side is `(‖x − z‖² − ‖x − s‖²) − ε(‖x − z‖² + ‖x − s‖²)`: the
+  /// difference is linear in `x`, so its minimum over the box (centre `m`, half-widths `h`) is
+  /// exact from `m` and `h`, evaluated in `Double` and lowered by a bound on that evaluation's
+  /// rounding (see `dominates`); the `ε` part is bounded above from the midpoint distances
+  /// that also chose `s` (see `prune`). (A block whose vectors span `2⁶⁰` or more, where a
+  /// `Float` distance could overflow, drops nothing.) When one candidate is left, every vector
+  /// below the node is assigned to it; a leaf with several
   /// candidates searches them for each of its vectors (``CentroidTable/nearest(_:_:among:count:)``:
   /// brute force's operations, in index order, ties to the lowest index). Dropped candidates
   /// are strictly farther than a kept one for every vector, so the assignment is brute force's
@@ -31,15 +32,20 @@ extension VectorKMeans {
   /// subtree assigned to the same centroid again costs nothing below the node. The walk also
   /// counts each centroid's vectors (a subtree adds its size, a searched leaf its per-candidate
   /// counts), so the unweighted sums pass does not count. The update step's sums then run over
-  /// the vectors in vector order (``ClusterSums``), as every kernel's do.
+  /// the vectors in vector order (``ClusterSums``), as every kernel's do. The inertia of the
+  /// `tol` test is added into 4 independent sums, which ends the one long chain of dependent
+  /// additions, with a bound on its distance to the sequential sum (``InertiaEstimate``); when
+  /// that bound cannot decide the test, the schedule recomputes the sequential sums from this
+  /// kernel's snapshots of the two passes involved, so the decision is always the sequential one.
   ///
-  /// Measured (release, shared 2-core VM): see ``Kernel``.
+  /// Measured (release, shared 2-core VM, same-run ratios to ``Kernel/reference``): see
+  /// ``Kernel/filtering``.
   final class FilteringLloyd: LloydKernel {
     let n: Int
     let d: Int
     let k: Int
     let tree: KDTree
-    /// `false` when a distance could overflow a `Float` (the block spans `2⁶²` or more): then
+    /// `false` when a distance could overflow a `Float` (the block spans `2⁶⁰` or more): then
     /// nothing is dropped, and the kernel is brute force through the tree.
     private let prunes: Bool
     private let centroids: UnsafeMutableBufferPointer<Float>

@@ -7,7 +7,11 @@ extension VectorKMeans {
   /// (vectorised, same lanes and order) and potentials are the same values as the one-candidate-
   /// at-a-time evaluation, so the seeds are the same.
   ///
-  /// Measured (release, shared 2-core VM, 294,912 Laplace 2-vectors, k = 16, 4 trials): …
+  /// Measured (release, shared 2-core VM, 294,912 Laplace 2-vectors, k = 16, 4 trials, 5
+  /// restarts): 685 M instructions against 754 M (callgrind), about 28 instead of 64 bytes of
+  /// memory traffic per vector and step, 17–23 ms against 21–35 ms per seeding (noisy VM). A
+  /// hand-written SIMD loop fusing minima and sums compiled to slower code (Swift's lane masks
+  /// become compare/and/or sequences); the compiler vectorises the minima loop well on its own.
   /// - Complexity: O(k·trials·n·d) time, O(n + trials·n / 256) extra memory.
   static func seedBlocked<W: VectorWidth>(
     _: W.Type, _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,

@@ -140,7 +140,7 @@ struct BlockClusterer: Sendable {
   let sensitivity: [Float]?
   let seed: UInt64
   let generator: String
-  /// `nil`: ``VectorKMeans/Kernel/automatic(dimension:k:)``.
+  /// `nil`: ``VectorKMeans/Kernel/automatic(dimension:k:count:)``.
   let vectorKernel: VectorKMeans.Kernel?
 
   struct Output: Sendable {
@@ -222,7 +222,7 @@ struct BlockClusterer: Sendable {
         withOptionalBuffer(weights) { w in
           VectorKMeans.cluster(
             p, dimension: d, weights: w, k: k, config: options.vectorKMeansConfig, random: random,
-            kernel: vectorKernel ?? .automatic(dimension: d, k: k))
+            kernel: vectorKernel ?? .automatic(dimension: d, k: k, count: p.count / d))
         }
       }
       centroids = result.centroids
