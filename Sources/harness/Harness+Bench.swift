@@ -19,6 +19,7 @@ extension Harness {
           harness bench --scale /tmp/llama-1b --workers 2 --repetitions 3
           harness bench --lm-head-rows 128256 --large
           harness bench --calibration models/minilm --threads 2
+          harness bench --vector-kernels --model models/minilm/model.safetensors --workers 2
         """)
 
     @Flag(help: "Single-tensor engine figures (1536x384 Laplace).")
@@ -26,6 +27,9 @@ extension Harness {
 
     @Flag(help: "Also the 4096x4096 exact 8-bit case (several seconds, ~1 GiB).")
     var large = false
+
+    @Flag(help: "Vector k-means: the previous and the current kernel side by side (with --model: also that model).")
+    var vectorKernels = false
 
     @Option(help: ArgumentHelp("Whole-model figures on this safetensors model.", valueName: "M.safetensors"))
     var model: String?
@@ -50,7 +54,7 @@ extension Harness {
     @Option(help: ArgumentHelp("Large-model figures on this sharded checkpoint (see harness synth).", valueName: "DIR"))
     var scale: String?
 
-    @Flag(help: "With --scale: also 4-bit cluster_dim 2 (about 20 CPU minutes per billion parameters).")
+    @Flag(help: "With --scale: also 4-bit cluster_dim 2 (about 10 CPU minutes per billion parameters).")
     var vector = false
 
     @Option(help: ArgumentHelp("Working memory of a bf16 ROWSx4096 lm_head at 8-bit exact mode (and of fp32 32000x4096 with --large).", valueName: "ROWS"))
@@ -69,12 +73,21 @@ extension Harness {
     func run() throws {
       try reportingErrors {
         let bench = Benchmarks(repetitions: repetitions, log: { print($0) })
-        let all = !engine && model == nil && experiment == nil && units == nil && encoderOptions.encoder == nil
-          && sparseModel == nil && scale == nil && lmHeadRows == nil && calibrationOptions.calibration == nil
+        let all = !engine && !vectorKernels && model == nil && experiment == nil && units == nil
+          && encoderOptions.encoder == nil && sparseModel == nil && scale == nil && lmHeadRows == nil
+          && calibrationOptions.calibration == nil
         if engine || all || (large && lmHeadRows == nil) { _ = try bench.engine(large: large) }
         if let scale { _ = try bench.scale(fileURL(scale), workers: workers, vector: vector) }
         if let lmHeadRows { _ = try bench.largeTensors(bf16Rows: lmHeadRows, fp32: large) }
-        if let model { _ = try bench.model(fileURL(model), workers: workers) }
+        if vectorKernels {
+          let differing = try bench.vector(model: model.map(fileURL), workers: workers).filter { !$0.identical }
+          if !differing.isEmpty {
+            printError("error: the kernels disagree on \(differing.map(\.name).joined(separator: ", "))")
+            throw ExitCode(1)
+          }
+        } else if let model {
+          _ = try bench.model(fileURL(model), workers: workers)
+        }
         if let experiment { _ = try bench.sweepPoint(fileURL(experiment), configID: configID) }
         if let units { _ = try bench.sweepUnits(fileURL(units), threads: workers) }
         if let settings = encoderOptions.settings { _ = try bench.encoder(settings) }

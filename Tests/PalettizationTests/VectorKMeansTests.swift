@@ -2,7 +2,7 @@ import Testing
 @testable import Palettization
 
 /// Brute-force references, written independently of the engine's kernels.
-private enum Reference {
+enum Reference {
   /// `Σⱼ (x[j] − c[j])²` in Float, summed in order of `j` (the documented distance).
   static func distance(_ p: [Float], _ i: Int, _ c: [Float], _ j: Int, _ d: Int) -> Float {
     var s: Float = 0
@@ -135,18 +135,20 @@ private enum Reference {
   }
 }
 
+/// ``VectorKMeans/cluster(_:dimension:weights:k:config:random:kernel:)`` with a fresh generator;
+/// `kernel` `nil` is the public entry point's choice.
 private func cluster(
   _ p: [Float], _ d: Int, weights: [Float]? = nil, k: Int, config: VectorKMeansConfig = VectorKMeansConfig(),
-  seed: UInt64, generator: String = "mt19937", pruning: Bool = true
+  seed: UInt64, generator: String = "mt19937", kernel: VectorKMeans.Kernel? = nil
 ) throws -> VectorClustering {
   let random = try GSLRandom(generator: generator, seed: seed)
   return p.withUnsafeBufferPointer { pb in
-    if let weights {
-      return weights.withUnsafeBufferPointer { wb in
-        VectorKMeans.cluster(pb, dimension: d, weights: wb, k: k, config: config, random: random, pruning: pruning)
+    withOptionalBuffer(weights) { wb in
+      guard let kernel else {
+        return VectorKMeans.cluster(pb, dimension: d, weights: wb, k: k, config: config, random: random)
       }
+      return VectorKMeans.cluster(pb, dimension: d, weights: wb, k: k, config: config, random: random, kernel: kernel)
     }
-    return VectorKMeans.cluster(pb, dimension: d, weights: nil, k: k, config: config, random: random, pruning: pruning)
   }
 }
 
@@ -167,21 +169,32 @@ private func seedPlusPlus(_ points: [Float], _ d: Int, _ w: [Float]?, k: Int, tr
   }
 }
 
-/// One ``VectorKMeans/Lloyd`` restart from `seeds` (tol 1e-4) equals ``Reference/lloyd(_:_:_:seeds:maxIter:tol:)``
+/// The Lloyd workspace of `kernel` over `points` (seeding does not matter here).
+func lloydKernel(_ kernel: VectorKMeans.Kernel, _ points: [Float], _ d: Int, k: Int) -> any LloydKernel {
+  switch kernel {
+  case .reference: VectorKMeans.Lloyd(n: points.count / d, dimension: d, k: k, pruning: true)
+  case .bruteForce: VectorKMeans.Lloyd(n: points.count / d, dimension: d, k: k, pruning: false)
+  case .filtering: points.withUnsafeBufferPointer { VectorKMeans.FilteringLloyd($0, dimension: d, k: k) }
+  }
+}
+
+/// One restart of `kernel` from `seeds` equals ``Reference/lloyd(_:_:_:seeds:maxIter:tol:)``
 /// bitwise: centroids, assignment and iteration count.
 private func expectRestartMatchesReference(
-  _ points: [Float], _ d: Int, _ w: [Float]?, seeds: [Int], maxIter: Int, pruning: Bool,
-  sourceLocation: SourceLocation = #_sourceLocation
+  _ points: [Float], _ d: Int, _ w: [Float]?, seeds: [Int], maxIter: Int, tol: Double = 1e-4,
+  kernel: VectorKMeans.Kernel, sourceLocation: SourceLocation = #_sourceLocation
 ) {
-  let want = Reference.lloyd(points, d, w, seeds: seeds, maxIter: maxIter, tol: 1e-4)
-  let lloyd = VectorKMeans.Lloyd(n: points.count / d, dimension: d, k: seeds.count, pruning: pruning)
+  let want = Reference.lloyd(points, d, w, seeds: seeds, maxIter: maxIter, tol: tol)
+  let lloyd = lloydKernel(kernel, points, d, k: seeds.count)
   let got = points.withUnsafeBufferPointer { pb in
-    w.map { w in w.withUnsafeBufferPointer { lloyd.run(pb, weights: $0, seeds: seeds, maxIter: maxIter, tol: 1e-4) } }
-      ?? lloyd.run(pb, weights: nil, seeds: seeds, maxIter: maxIter, tol: 1e-4)
+    w.map { w in w.withUnsafeBufferPointer { lloyd.run(pb, weights: $0, seeds: seeds, maxIter: maxIter, tol: tol) } }
+      ?? lloyd.run(pb, weights: nil, seeds: seeds, maxIter: maxIter, tol: tol)
   }
-  #expect(bits(got.centroids) == bits(want.centroids), sourceLocation: sourceLocation)
-  #expect(got.assignment == want.assignment, sourceLocation: sourceLocation)
-  #expect(got.iterations == want.iterations, sourceLocation: sourceLocation)
+  #expect(bits(got.centroids) == bits(want.centroids), "\(kernel)", sourceLocation: sourceLocation)
+  #expect(got.assignment == want.assignment, "\(kernel)", sourceLocation: sourceLocation)
+  #expect(got.iterations == want.iterations, "\(kernel)", sourceLocation: sourceLocation)
+  #expect(got.inertia == Reference.inertia(points, d, w, got.centroids, got.assignment), "\(kernel)",
+          sourceLocation: sourceLocation)
 }
 
 @Suite("Vector k-means of one block")
@@ -241,7 +254,7 @@ struct VectorKMeansTests {
     for w in [nil, weights] {
       let config = VectorKMeansConfig(nInit: 3, maxIter: 300, tol: 1e-4)
       let pruned = try cluster(points, d, weights: w, k: 12, config: config, seed: 9)
-      let plain = try cluster(points, d, weights: w, k: 12, config: config, seed: 9, pruning: false)
+      let plain = try cluster(points, d, weights: w, k: 12, config: config, seed: 9, kernel: .bruteForce)
       #expect(pruned == plain)
       #expect(bits(pruned.centroids) == bits(plain.centroids))
       // The final assignment is the brute-force nearest centroid, lowest index on ties.
@@ -250,8 +263,8 @@ struct VectorKMeansTests {
       // Seeds on the grid make exact ties between every pair of centroid indices from the
       // first assignment on (duplicated seeds also leave clusters empty).
       let seeds = (0..<12).map { $0 * 37 }
-      for pruning in [true, false] {
-        expectRestartMatchesReference(points, d, w, seeds: seeds, maxIter: 300, pruning: pruning)
+      for kernel in VectorKMeans.Kernel.allCases {
+        expectRestartMatchesReference(points, d, w, seeds: seeds, maxIter: 300, kernel: kernel)
       }
     }
   }
@@ -292,7 +305,7 @@ struct VectorKMeansTests {
     #expect(bits(one.centroids) == bits(Reference.means(points, 2, weights, one.assignment, previous: [0, 0])))
     let config = VectorKMeansConfig(nInit: 1)
     let many = try cluster(points, 2, k: 256, config: config, seed: 1)
-    let plain = try cluster(points, 2, k: 256, config: config, seed: 1, pruning: false)
+    let plain = try cluster(points, 2, k: 256, config: config, seed: 1, kernel: .bruteForce)
     #expect(many.centroidCount == 256)
     #expect(many == plain)
     #expect(many.assignment == Reference.nearest(points, 2, many.centroids, 256))
@@ -347,13 +360,13 @@ struct VectorKMeansTests {
     }
   }
 
-  @Test("an empty cluster keeps its centroid (hand-worked, duplicated seeds)", arguments: [true, false])
-  func emptyCluster(pruning: Bool) throws {
+  @Test("an empty cluster keeps its centroid (hand-worked, duplicated seeds)", arguments: VectorKMeans.Kernel.allCases)
+  func emptyCluster(kernel: VectorKMeans.Kernel) throws {
     // Seeds 0, 0, 2: centroids (0,0), (0,0), (10,0). Iteration 1: A and B tie between 0 and 1
     // and go to 0; cluster 1 is empty and keeps (0,0); c0 → (1,0). Iteration 2: A moves to
     // c1; c0 → (2,0), c1 → (0,0). Iteration 3: no change.
     let points: [Float] = [0, 0, 2, 0, 10, 0]
-    let lloyd = VectorKMeans.Lloyd(n: 3, dimension: 2, k: 3, pruning: pruning)
+    let lloyd = lloydKernel(kernel, points, 2, k: 3)
     let r = points.withUnsafeBufferPointer {
       lloyd.run($0, weights: nil, seeds: [0, 0, 2], maxIter: 300, tol: 1e-4)
     }
@@ -388,7 +401,7 @@ struct VectorKMeansTests {
     #expect(seeds.allSatisfy { $0 % 2 == 1 })
   }
 
-  @Test("SIMD nearest-centroid search equals a scalar scan: index (ties to the lowest), distance, runner-up",
+  @Test("SIMD nearest-centroid search equals a scalar scan: index (ties to the lowest), distance, runner-up; also over a candidate list",
         arguments: [1, 2, 3, 4, 5, 8], [1, 3, 5, 16, 17, 40, 256])
   func nearestKernel(dimension d: Int, k: Int) throws {
     // Integer grid coordinates: exact ties between centroids, duplicated centroids, and
@@ -399,6 +412,7 @@ struct VectorKMeansTests {
     let table = VectorKMeans.CentroidTable(k: k, dimension: d)
     defer { table.deallocate() }
     centroids.withUnsafeBufferPointer { table.load($0.baseAddress!) }
+    let subsets = try GSLRandom(seed: UInt64(7 * d + k))
     for group in 0..<16 {
       // Coordinate j of vector 4·group + r in lane r of row j.
       let rows = (0..<d).map { j in SIMD4<Float>((0..<4).map { points[(4 * group + $0) * d + j] }) }
@@ -419,6 +433,24 @@ struct VectorKMeansTests {
         let others = distances.enumerated().filter { $0.offset != Int(want) }.map(\.element)
         #expect(found.runnerUp[r] == (others.min() ?? .infinity))
       }
+      // The search over a random candidate list (in index order): its lowest-index minimum.
+      let candidates = (0..<k).filter { _ in subsets.nextInt(below: 3) == 0 }.map(Int32.init)
+      guard !candidates.isEmpty else { continue }
+      let among = rows.withUnsafeBufferPointer { rows in
+        candidates.withUnsafeBufferPointer { list in
+          switch d {
+          case 2: table.nearest(Width2.self, rows.baseAddress!, among: list.baseAddress!, count: list.count)
+          case 4: table.nearest(Width4.self, rows.baseAddress!, among: list.baseAddress!, count: list.count)
+          case 8: table.nearest(Width8.self, rows.baseAddress!, among: list.baseAddress!, count: list.count)
+          default: table.nearest(WidthAny.self, rows.baseAddress!, among: list.baseAddress!, count: list.count)
+          }
+        }
+      }
+      for r in 0..<4 {
+        let distance = { (c: Int32) in Reference.distance(points, 4 * group + r, centroids, Int(c), d) }
+        let want = candidates.dropFirst().reduce(candidates[0]) { distance($1) < distance($0) ? $1 : $0 }
+        #expect(among[r] == Int(want))
+      }
     }
   }
 
@@ -432,7 +464,9 @@ struct VectorKMeansTests {
     for (points, w) in [(grid, nil), (laplace, nil), (laplace, weights)] as [([Float], [Float]?)] {
       // Seeds may repeat a vector: equal centroids, exact ties, empty clusters.
       let seeds = (0..<k).map { ($0 * 37) % (points.count / d) }
-      expectRestartMatchesReference(points, d, w, seeds: seeds, maxIter: 60, pruning: true)
+      for kernel in [VectorKMeans.Kernel.reference, .filtering] {
+        expectRestartMatchesReference(points, d, w, seeds: seeds, maxIter: 60, kernel: kernel)
+      }
     }
   }
 

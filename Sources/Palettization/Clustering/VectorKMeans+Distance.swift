@@ -10,7 +10,21 @@ enum Width4: VectorWidth { @inline(__always) static func value(_: Int) -> Int { 
 enum Width8: VectorWidth { @inline(__always) static func value(_: Int) -> Int { 8 } }
 enum WidthAny: VectorWidth { @inline(__always) static func value(_ d: Int) -> Int { d } }
 
+/// A value `≥ y`, given `x = fl(y)` the result of one rounded `Double` operation (relative error
+/// ≤ 2⁻⁵³, no subnormals). Adding `|x|·2⁻⁵⁰` outweighs both that error and its own rounding.
+@inline(__always) func roundedUp(_ x: Double) -> Double { x + x.magnitude * 0x1p-50 }
+/// A value `≤ y` under the same conditions.
+@inline(__always) func roundedDown(_ x: Double) -> Double { x - x.magnitude * 0x1p-50 }
+
 extension VectorKMeans {
+  /// An upper bound of the Euclidean distance a centroid moved, from `squaredMove`, the
+  /// `Double` sum over its `dimension` coordinates of `(new − old)²` (each difference of two
+  /// Floats, exact or within 2⁻⁵³): the slack covers the rounding of that sum and of the root.
+  @inline(__always)
+  static func driftBound(squaredMove: Double, dimension d: Int) -> Double {
+    (squaredMove * (1 + Double(d + 4) * 0x1p-52)).squareRoot().nextUp
+  }
+
   /// Squared Euclidean distance in `Float`: `Σⱼ (x[j] − c[j])²`, summed in order of `j` from
   /// `+0`. Every nearest-centroid and seeding decision goes through this one function so that
   /// the pruned and the brute-force paths compare bitwise-identical values.

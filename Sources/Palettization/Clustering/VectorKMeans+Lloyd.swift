@@ -1,30 +1,9 @@
-/// A value `≥ y`, given `x = fl(y)` the result of one rounded `Double` operation (relative error
-/// ≤ 2⁻⁵³, no subnormals). Adding `|x|·2⁻⁵⁰` outweighs both that error and its own rounding.
-@inline(__always) private func roundedUp(_ x: Double) -> Double { x + x.magnitude * 0x1p-50 }
-/// A value `≤ y` under the same conditions.
-@inline(__always) private func roundedDown(_ x: Double) -> Double { x - x.magnitude * 0x1p-50 }
-
 extension VectorKMeans {
-  /// Lloyd's algorithm for one restart, with Hamerly's bounds (Hamerly 2010, "Making k-means
-  /// even faster") pruning the assignment step without changing its result.
-  ///
-  /// Iteration `t = 1, 2, …, maxIter`:
-  /// 1. *Assign* every vector to its nearest centroid of `C(t−1)` (`C(0)` = the seeds): the lowest
-  ///    ``squaredDistance(_:_:dimension:)``, lowest index on ties.
-  /// 2. If `t > 1` and no assignment changed, stop: the centroids are already the means of the
-  ///    final clusters.
-  /// 3. If `t ≡ 1 (mod 5)`, compute the inertia `I(t)` of this assignment against `C(t−1)`;
-  ///    for `t ≥ 6`, stop after step 4 when `I(t−5) − I(t) < 5·tol·I(t−5)` (the relative
-  ///    improvement per iteration, averaged over the last 5, is below `tol`).
-  /// 4. *Update*: each centroid becomes the weighted mean of its cluster (per-cluster sums of
-  ///    `wᵢ·xᵢ` and of `wᵢ` in `Double`, in vector order, the quotient rounded to `Float`). A
-  ///    cluster with total weight 0 (empty) keeps its centroid.
-  ///
-  /// After a stop in step 3 or at `maxIter`, one last assignment step against the updated
-  /// centroids makes the assignment consistent with them (as scikit-learn's final E-step);
-  /// the centroids are then the means of the clusters before that step (reassigning can only
-  /// lower the inertia, up to rounding). The reported inertia is that of the final assignment and
-  /// centroids.
+  /// The Lloyd kernel with Hamerly's bounds (Hamerly 2010, "Making k-means even faster")
+  /// pruning the assignment step without changing its result: the implementation before the
+  /// kd-tree kernel (``FilteringLloyd``), kept as ``Kernel/reference`` so that every other
+  /// kernel is checked against it, and as ``Kernel/bruteForce`` (`pruning: false`). The
+  /// schedule of a restart is ``LloydKernel/run(_:weights:seeds:maxIter:tol:)``.
   ///
   /// **Pruning stays exact** (Hamerly 2010, "Making k-means even faster", with his two bounds
   /// folded into one number). For each vector, `u ≥` the exact distance to its centroid `a` and
@@ -52,7 +31,7 @@ extension VectorKMeans {
   /// every pass, 13% of vectors searched, a scalar search) 1.05 s; this one (23% searched, SIMD
   /// search, vectorised bound arithmetic, cheaper seeding) 0.55 s. A brute force of every vector
   /// with the SIMD search is 0.95 s.
-  final class Lloyd {
+  final class Lloyd: LloydKernel {
     let n: Int
     let d: Int
     let k: Int
@@ -82,11 +61,8 @@ extension VectorKMeans {
     /// Per centroid: `Δ[a]` rounded down to a Float, and its drift in the last update.
     private let decayFloor: UnsafeMutableBufferPointer<Float>
     private let drift: UnsafeMutableBufferPointer<Double>
-    /// Per centroid: `Σ wᵢ·xᵢ` (`k × d`) and `Σ wᵢ` over its cluster.
-    private let sums: UnsafeMutableBufferPointer<Double>
-    private let mass: UnsafeMutableBufferPointer<Double>
-    /// Per centroid, the vectors of its cluster (unweighted passes; their `mass`).
-    private let counts: UnsafeMutableBufferPointer<Int>
+    /// The update step's sums.
+    private let totals: ClusterSums
 
     init(n: Int, dimension: Int, k: Int, pruning: Bool) {
       self.n = n
@@ -107,16 +83,13 @@ extension VectorKMeans {
       threshold = .allocate(capacity: k)
       decayFloor = .allocate(capacity: k)
       drift = .allocate(capacity: k)
-      sums = .allocate(capacity: k * dimension)
-      mass = .allocate(capacity: k)
-      counts = .allocate(capacity: k)
-      counts.initialize(repeating: 0)
+      totals = ClusterSums(k: k, dimension: dimension)
       centroids.initialize(repeating: 0)
       assignment.initialize(repeating: 0)
       margin.initialize(repeating: -.infinity)
       threshold.initialize(repeating: .infinity)
       decayFloor.initialize(repeating: 0)
-      for buffer in [decay, drift, sums, mass] { buffer.initialize(repeating: 0) }
+      for buffer in [decay, drift] { buffer.initialize(repeating: 0) }
     }
 
     deinit {
@@ -128,17 +101,14 @@ extension VectorKMeans {
       gathered.deallocate()
       threshold.deallocate()
       decayFloor.deallocate()
-      counts.deallocate()
-      for buffer in [decay, drift, sums, mass] { buffer.deallocate() }
+      totals.deallocate()
+      for buffer in [decay, drift] { buffer.deallocate() }
     }
 
-    /// One restart from the vectors at `seeds` (`k` indices); see the type's documentation.
-    /// - Complexity: O(maxIter·(n + k·d)) plus O(k·d) per vector not pruned per iteration.
-    func run(
-      _ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?, seeds: [Int],
-      maxIter: Int, tol: Double
-    ) -> VectorClustering {
-      precondition(seeds.count == k && points.count == n * d, "seeds or points do not match the workspace")
+    var centroidValues: UnsafeBufferPointer<Float> { UnsafeBufferPointer(centroids) }
+    var assignmentValues: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(assignment) }
+
+    func start(_ points: UnsafeBufferPointer<Float>, seeds: [Int]) {
       for (c, s) in seeds.enumerated() {
         for j in 0..<d { centroids[c * d + j] = points[s * d + j] }
       }
@@ -146,49 +116,30 @@ extension VectorKMeans {
       decayFloor.update(repeating: 0)
       threshold.update(repeating: Lloyd.eta)
       table.load(UnsafePointer(centroids.baseAddress.unsafelyUnwrapped))
-      var lastInertia: Double?
-      var iterations = 0
-      var unchanged = false
-      for t in 1...max(maxIter, 1) {
-        iterations = t
-        let checksTol = (t - 1) % 5 == 0
-        let (changed, inertia) = assign(points, weights: weights, first: t == 1, accumulate: true, inertia: checksTol)
-        if t > 1 && changed == 0 {
-          unchanged = true
-          break
-        }
-        var stop = false
-        if checksTol {
-          if let last = lastInertia, last - inertia < 5 * tol * last { stop = true }
-          lastInertia = inertia
-        }
-        update()
-        if stop { break }
-      }
-      if !unchanged {
-        _ = assign(points, weights: weights, first: false, accumulate: false, inertia: false)
-      }
-      let c = UnsafeBufferPointer(centroids), a = UnsafeBufferPointer(assignment)
-      return VectorClustering(
-        centroids: Array(c), centroidCount: k, assignment: Array(a),
-        inertia: VectorKMeans.inertia(points, dimension: d, weights: weights, centroids: c, assignment: a),
-        iterations: iterations, seedIndices: seeds)
     }
 
     /// Assignment step (see the type's documentation), fused with the sums of the update step
     /// (`accumulate`) and the inertia against the current centroids (`inertia`).
     /// - Returns: how many assignments changed (`n` on the `first` pass), and the inertia (0
     ///   unless asked for).
-    private func assign(
+    /// - Complexity: O(n + k·d) plus O(k·d) per vector the bounds do not prune.
+    func assign(
       _ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?,
       first: Bool, accumulate: Bool, inertia: Bool
-    ) -> (changed: Int, inertia: Double) {
+    ) -> (changed: Int, inertia: InertiaEstimate) {
+      let r: (changed: Int, inertia: Double)
       switch d {
-      case 2: return assign(Width2.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
-      case 4: return assign(Width4.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
-      case 8: return assign(Width8.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
-      default: return assign(WidthAny.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
+      case 2: r = assign(Width2.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
+      case 4: r = assign(Width4.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
+      case 8: r = assign(Width8.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
+      default: r = assign(WidthAny.self, points, weights: weights, first: first, accumulate: accumulate, inertia: inertia)
       }
+      return (r.changed, InertiaEstimate(exactly: r.inertia))
+    }
+
+    /// Never needed: this kernel's inertia is exact.
+    func exactInertia(_ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?, ago: Int) -> Double {
+      preconditionFailure("Lloyd reports exact inertias")
     }
 
     /// Vectors per block of the assignment pass: bounds tested, survivors searched 4 at a time,
@@ -202,15 +153,10 @@ extension VectorKMeans {
       let d = W.value(self.d)
       guard n > 0, let base = points.baseAddress, let c = UnsafePointer(centroids.baseAddress),
         let assignment = assignment.baseAddress, let margin = margin.baseAddress,
-        let decay = UnsafePointer(decayFloor.baseAddress), let threshold = UnsafePointer(threshold.baseAddress),
-        let sums = sums.baseAddress, let mass = mass.baseAddress, let counts = counts.baseAddress
+        let decay = UnsafePointer(decayFloor.baseAddress), let threshold = UnsafePointer(threshold.baseAddress)
       else { return (0, 0) }
       let w = weights?.baseAddress
-      if accumulate {
-        self.sums.update(repeating: 0)
-        self.mass.update(repeating: 0)
-        self.counts.update(repeating: 0)
-      }
+      if accumulate { totals.reset() }
       let hi = SIMD4(repeating: hi), lo = SIMD4(repeating: lo), table = self.table, pending = self.pending, gathered = self.gathered
       let prunes = pruning && !first
       var changed = 0
@@ -256,46 +202,16 @@ extension VectorKMeans {
           g += 4
         }
         if accumulate {
-          if let w {
-            for i in start..<end {
-              let x = base + i &* d, a = Int(assignment[i])
-              let weight = Double(w[i])
-              mass[a] += weight
-              for j in 0..<d { sums[a &* d &+ j] += weight * Double(x[j]) }
-            }
-          } else if W.self == Width2.self {
-            // `1·x` is `x`, and a count of ones in Double is exact: the same sums as the weighted
-            // form with all weights 1. Both coordinates in one `SIMD2<Double>` (`addpd`).
-            let pairs = UnsafeMutableRawPointer(sums).assumingMemoryBound(to: SIMD2<Double>.self)
-            for i in start..<end {
-              let a = Int(assignment[i])
-              counts[a] &+= 1
-              pairs[a] = pairs[a] + SIMD2(Double(base[2 &* i]), Double(base[2 &* i &+ 1]))
-            }
-          } else {
-            for i in start..<end {
-              let x = base + i &* d, a = Int(assignment[i])
-              counts[a] &+= 1
-              for j in 0..<d { sums[a &* d &+ j] += Double(x[j]) }
-            }
-          }
+          totals.add(W.self, base, weights: w, assignment: assignment, from: start, to: end)
         }
         if wantsInertia {
-          for i in start..<end {
-            let x = base + i &* d, a = Int(assignment[i])
-            var s = 0.0
-            for j in 0..<d {
-              let t = Double(x[j]) - Double(c[a &* d &+ j])
-              s += t * t
-            }
-            inertia += (w.map { Double($0[i]) } ?? 1) * s
-          }
+          VectorKMeans.addInertia(
+            W.self, base, dimension: d, weights: w, centroids: c, assignment: assignment, from: start, to: end,
+            into: &inertia)
         }
         start = end
       }
-      if accumulate && w == nil {
-        for c in 0..<k { mass[c] = Double(counts[c]) }
-      }
+      if accumulate { totals.finish(weighted: w != nil) }
       return (first ? n : changed, inertia)
     }
 
@@ -303,11 +219,10 @@ extension VectorKMeans {
     /// `ρ·drift[a] + max_{c≠a} drift[c]`, the most by which the margin `l − ρ·u` of a vector of
     /// cluster `a` can shrink (`u` grows by at most `drift[a]`, `l` shrinks by at most the
     /// largest other drift, by the triangle inequality).
-    private func update() {
+    func update() {
       let d = self.d, k = self.k
-      // Relative slack covering the Double rounding of a d-term sum of squares and its root.
-      let slack = Double(d + 4) * 0x1p-52
       var top = 0.0, topIndex = -1, runnerUp = 0.0
+      let sums = totals.sums, mass = totals.mass
       for c in 0..<k {
         var moved = 0.0
         if mass[c] > 0 {
@@ -318,7 +233,7 @@ extension VectorKMeans {
             centroids[c * d + j] = new
           }
         }
-        drift[c] = (moved * (1 + slack)).squareRoot().nextUp
+        drift[c] = VectorKMeans.driftBound(squaredMove: moved, dimension: d)
         if drift[c] > top {
           runnerUp = top
           top = drift[c]

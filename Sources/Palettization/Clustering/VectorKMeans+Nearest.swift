@@ -56,24 +56,7 @@ extension VectorKMeans {
     ) -> (index: NearestIndices, distance: SIMD4<Float>, runnerUp: SIMD4<Float>) {
       let d = W.value(dimension)
       let splats = UnsafePointer(self.splats)
-      let x0 = x[0]
-      let x1 = d > 1 ? x[1] : x0
-      let x2 = d > 2 ? x[2] : x0
-      let x3 = d > 3 ? x[3] : x0
-      @inline(__always) func distance(_ c: UnsafePointer<SIMD4<Float>>) -> SIMD4<Float> {
-        var t = x0 - c[0]
-        var s = t * t
-        if d > 1 { t = x1 - c[1]; s = s + t * t }
-        if d > 2 { t = x2 - c[2]; s = s + t * t }
-        if d > 3 { t = x3 - c[3]; s = s + t * t }
-        if d > 4 {
-          for j in 4..<d {
-            t = x[j] - c[j]
-            s = s + t * t
-          }
-        }
-        return s
-      }
+      let distance = LaneDistance<W>(x, dimension: d)
       let infinity = SIMD4<Float>(repeating: .infinity)
       var best = infinity, second = infinity
       // Centroid `c` is labelled `2²³ + c` (exact in Float, so selects stay in SSE registers).
@@ -82,7 +65,7 @@ extension VectorKMeans {
       var c = splats
       let end = splats + k &* d
       while c < end {
-        let s = distance(c)
+        let s = distance(to: c)
         let lower = s .< best
         if runnerUp { second = minimum(second, maximum(best, s)) }
         best = minimum(best, s)
@@ -92,6 +75,63 @@ extension VectorKMeans {
       }
       return (NearestIndices(labels: index), best, second)
     }
+
+    /// For each of 4 vectors (laid out as for ``nearest(_:_:runnerUp:)``), the nearest of the
+    /// `count ≥ 1` centroids listed in `candidates` in increasing index order, lowest index on
+    /// ties; the same operations as ``nearest(_:_:runnerUp:)``, so for a list that holds every
+    /// centroid whose distance can be minimal, the same index.
+    /// - Complexity: O(count·d) 4-lane operations for 4 vectors.
+    @_transparent
+    func nearest<W: VectorWidth>(
+      _: W.Type, _ x: UnsafePointer<SIMD4<Float>>, among candidates: UnsafePointer<Int32>, count: Int
+    ) -> NearestIndices {
+      let d = W.value(dimension)
+      let splats = UnsafePointer(self.splats)
+      let distance = LaneDistance<W>(x, dimension: d)
+      var best = SIMD4<Float>(repeating: .infinity)
+      var index = SIMD4<Float>(repeating: 0x1p23)
+      for m in 0..<count {
+        let c = Int(candidates[m])
+        let s = distance(to: splats + c &* d)
+        let lower = s .< best
+        best = minimum(best, s)
+        index = index.replacing(with: SIMD4(repeating: 0x1p23 + Float(c)), where: lower)
+      }
+      return NearestIndices(labels: index)
+    }
+  }
+}
+
+/// ``VectorKMeans/squaredDistance(_:_:dimension:)`` of 4 vectors (lane `r` of `x[j]` is
+/// coordinate `j` of the `r`-th) to one centroid given as splats, with the same `Float`
+/// operations in the same order per lane (`0 + t₀²` is `t₀²`: a square is never `−0`).
+struct LaneDistance<W: VectorWidth> {
+  let x: UnsafePointer<SIMD4<Float>>
+  let d: Int
+  let x0: SIMD4<Float>, x1: SIMD4<Float>, x2: SIMD4<Float>, x3: SIMD4<Float>
+
+  @inline(__always) init(_ x: UnsafePointer<SIMD4<Float>>, dimension d: Int) {
+    self.x = x
+    self.d = d
+    x0 = x[0]
+    x1 = d > 1 ? x[1] : x0
+    x2 = d > 2 ? x[2] : x0
+    x3 = d > 3 ? x[3] : x0
+  }
+
+  @inline(__always) func callAsFunction(to c: UnsafePointer<SIMD4<Float>>) -> SIMD4<Float> {
+    var t = x0 - c[0]
+    var s = t * t
+    if d > 1 { t = x1 - c[1]; s = s + t * t }
+    if d > 2 { t = x2 - c[2]; s = s + t * t }
+    if d > 3 { t = x3 - c[3]; s = s + t * t }
+    if d > 4 {
+      for j in 4..<d {
+        t = x[j] - c[j]
+        s = s + t * t
+      }
+    }
+    return s
   }
 }
 

@@ -23,24 +23,31 @@ extension VectorKMeans {
   /// Potentials are the same sequential sum of block sums. If the total mass is 0 (all weight
   /// sits on vectors already chosen) the candidate is `min(⌊u·n⌋, n − 1)`.
   ///
+  /// `fused: false` evaluates candidates as the implementation before the kd-tree kernel did
+  /// (``Kernel/reference``); `true` evaluates a step's candidates block by block
+  /// (`seedBlocked`): the same values, faster.
+  ///
   /// - Precondition: `points` holds at least one vector; `k ≥ 1`, `trials ≥ 1`.
   /// - Complexity: O(k·trials·n·d) time, O(n) extra memory.
   static func seedPlusPlus(
     _ points: UnsafeBufferPointer<Float>, dimension d: Int, weights: UnsafeBufferPointer<Float>?,
-    k: Int, trials: Int, random: GSLRandom
+    k: Int, trials: Int, random: GSLRandom, fused: Bool = true
   ) -> [Int] {
     switch d {
-    case 2: return seedPlusPlus(Width2.self, points, dimension: d, weights: weights, k: k, trials: trials, random: random)
-    case 4: return seedPlusPlus(Width4.self, points, dimension: d, weights: weights, k: k, trials: trials, random: random)
-    case 8: return seedPlusPlus(Width8.self, points, dimension: d, weights: weights, k: k, trials: trials, random: random)
-    default: return seedPlusPlus(WidthAny.self, points, dimension: d, weights: weights, k: k, trials: trials, random: random)
+    case 2: return seedPlusPlus(Width2.self, points, dimension: d, weights: weights, k: k, trials: trials, random: random, fused: fused)
+    case 4: return seedPlusPlus(Width4.self, points, dimension: d, weights: weights, k: k, trials: trials, random: random, fused: fused)
+    case 8: return seedPlusPlus(Width8.self, points, dimension: d, weights: weights, k: k, trials: trials, random: random, fused: fused)
+    default: return seedPlusPlus(WidthAny.self, points, dimension: d, weights: weights, k: k, trials: trials, random: random, fused: fused)
     }
   }
 
   private static func seedPlusPlus<W: VectorWidth>(
     _: W.Type, _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
-    k: Int, trials: Int, random: GSLRandom
+    k: Int, trials: Int, random: GSLRandom, fused: Bool
   ) -> [Int] {
+    if fused {
+      return seedBlocked(W.self, points, dimension: dimension, weights: weights, k: k, trials: trials, random: random)
+    }
     let d = W.value(dimension)
     let n = points.count / d
     precondition(n >= 1 && k >= 1 && trials >= 1, "seeding needs vectors, k >= 1 and trials >= 1")
@@ -106,8 +113,7 @@ extension VectorKMeans {
   /// Writes `min(closest[i], ‖xᵢ − x_candidate‖²)` into `trial` and the block sums of
   /// `wᵢ·trial[i]` into `blockSums`; returns their sequential sum (the candidate's potential).
   ///
-  /// Each block is done in two loops (the minima, then their sum) so that the first vectorises;
-  /// the distance is written out for the common widths (same operations as `squaredDistance`).
+  /// Each block is done in two loops (the minima, then their sum) so that the first vectorises.
   @inline(__always)
   private static func evaluate<W: VectorWidth>(
     _: W.Type, _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
@@ -116,33 +122,11 @@ extension VectorKMeans {
   ) -> Double {
     let d = W.value(dimension)
     guard let base = points.baseAddress else { return 0 }
-    // The centre in registers: stores to `new` cannot alias it.
-    let c0 = base[candidate &* d], c1 = d > 1 ? base[candidate &* d &+ 1] : 0
-    let c2 = d > 2 ? base[candidate &* d &+ 2] : 0, c3 = d > 3 ? base[candidate &* d &+ 3] : 0
     let centre = base + candidate &* d
     var total = 0.0
     for b in 0..<blockCount {
       let start = b &* seedingBlockSize, end = min(n, start &+ seedingBlockSize)
-      if W.self == Width2.self {
-        for i in start..<end {
-          let x = base + i &* 2
-          let t0 = x[0] - c0, t1 = x[1] - c1
-          let dist = t0 * t0 + t1 * t1
-          new[i] = dist < old[i] ? dist : old[i]
-        }
-      } else if W.self == Width4.self {
-        for i in start..<end {
-          let x = base + i &* 4
-          let t0 = x[0] - c0, t1 = x[1] - c1, t2 = x[2] - c2, t3 = x[3] - c3
-          let dist = ((t0 * t0 + t1 * t1) + t2 * t2) + t3 * t3
-          new[i] = dist < old[i] ? dist : old[i]
-        }
-      } else {
-        for i in start..<end {
-          let dist = squaredDistance(base + i &* d, centre, dimension: d)
-          new[i] = dist < old[i] ? dist : old[i]
-        }
-      }
+      minima(W.self, base + start &* d, dimension: d, centre: centre, count: end &- start, closest: old + start, into: new + start)
       let s: Double
       if let weights {
         s = blockSum(from: start, to: end) { Double(weights[$0]) * Double(new[$0]) }
@@ -178,7 +162,7 @@ extension VectorKMeans {
   }
 
   /// The vector picked by draw `u` against masses `wᵢ·masses[i]` (see ``seedPlusPlus(_:dimension:weights:k:trials:random:)``).
-  private static func draw(
+  static func draw(
     _ u: Double, masses: UnsafeBufferPointer<Float>, blockSums: UnsafeBufferPointer<Double>,
     weights: UnsafeBufferPointer<Float>?
   ) -> Int {

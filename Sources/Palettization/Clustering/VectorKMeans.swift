@@ -49,11 +49,11 @@ public struct VectorClustering: Sendable, Equatable {
 ///
 /// Distances used for decisions (nearest centroid, seeding) are squared Euclidean distances
 /// computed in `Float` by ``squaredDistance(_:_:dimension:)``; ties go to the lowest centroid
-/// index. The Lloyd assignment step skips distance computations with Hamerly's bounds
-/// (Hamerly 2010, "Making k-means even faster"), widened by a rounding margin so that the result
-/// is exactly that of brute-force Lloyd, ties included.
+/// index. The Lloyd assignment step is brute force's exactly, ties included, whichever
+/// ``Kernel`` finds it: kd-tree filtering for 2-vectors (Kanungo et al. 2002), Hamerly's bounds
+/// (Hamerly 2010, "Making k-means even faster") otherwise, both with rounding margins.
 ///
-/// Measured in one session (release, a 2-core VM shared with other jobs, so ±30%): the
+/// Measured in one session (before the kd-tree kernel) (release, a 2-core VM shared with other jobs, so ±30%): the
 /// 1536×384 Laplace(0.02) tensor (mt19937 seed 1) as 294,912 2-vectors, k = 16, default config:
 /// 0.40 s CPU (inertia 61.194, 26 iterations kept; the previous scalar version 0.78 s in the
 /// same session, bitwise the same result), against scikit-learn 1.9.1
@@ -81,14 +81,47 @@ public enum VectorKMeans {
     _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
     k: Int, config: VectorKMeansConfig, random: GSLRandom
   ) -> VectorClustering {
-    cluster(points, dimension: dimension, weights: weights, k: k, config: config, random: random, pruning: true)
+    cluster(
+      points, dimension: dimension, weights: weights, k: k, config: config, random: random,
+      kernel: .automatic(dimension: dimension, k: k, count: points.count / max(dimension, 1)))
   }
 
-  /// ``cluster(_:dimension:weights:k:config:random:)`` with the Hamerly pruning switchable:
-  /// `pruning: false` is plain brute-force Lloyd, the reference the tests compare against.
-  static func cluster(
+  /// Which implementation runs the restarts (k-means++ seeding and Lloyd iterations). Every
+  /// kernel gives bitwise the same result; they differ only in speed.
+  public enum Kernel: String, Sendable, CaseIterable {
+    /// The implementation before the kd-tree kernel: ``Lloyd`` with Hamerly's bounds, and
+    /// k-means++ candidates evaluated one at a time. Kept as the reference every other kernel
+    /// is checked against (tests, `harness bench --vector`), and still the fastest for other
+    /// widths and small blocks.
+    case reference
+    /// Plain brute-force Lloyd, seeding block by block.
+    case bruteForce = "brute-force"
+    /// kd-tree filtering (``FilteringLloyd``), seeding block by block
+    /// (``seedBlocked(_:_:dimension:weights:k:trials:random:)``).
+    ///
+    /// Measured against ``reference`` in the same runs (`harness bench --vector`, release, a
+    /// 2-core VM shared with other jobs, CPU time, 1536×384 Laplace tensor as 2-vectors, exact
+    /// mode): 4-bit 1.8–1.9×, 2-bit 1.5×, 6-bit 3.1–3.2×, 8-bit 4.3–4.5× faster; MiniLM's 37
+    /// weights at 4 bits 1.8–1.9×. Bitwise the same results. What is left is mostly the update
+    /// step's sums, which every kernel must add per vector in vector order (35–40% of this
+    /// kernel's time), seeding (about 15%), the walk (16%) and the tree (9%).
+    case filtering
+
+    /// The fastest kernel for `count` vectors of `dimension` Floats and `k` centroids:
+    /// kd-tree filtering for blocks of at least 16,384 2-vectors, else ``reference``. An early
+    /// kd-tree kernel over 4-vectors left half of them to search every pass and took 1.54 s
+    /// against the reference's 0.82 s at 4 bits; on blocks of 3,072 2-vectors (1536×384 grouped
+    /// by 16 rows) the tree's cost outweighed its gain (0.94–1.0×), and block-by-block seeding
+    /// with Hamerly's bounds measured 0.97–1.02× the reference there and at `cluster_dim` 4.
+    public static func automatic(dimension: Int, k: Int, count: Int) -> Kernel {
+      dimension == 2 && count >= 16_384 ? .filtering : .reference
+    }
+  }
+
+  /// ``cluster(_:dimension:weights:k:config:random:)`` with the kernel chosen.
+  public static func cluster(
     _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
-    k: Int, config: VectorKMeansConfig, random: GSLRandom, pruning: Bool
+    k: Int, config: VectorKMeansConfig, random: GSLRandom, kernel: Kernel
   ) -> VectorClustering {
     precondition(dimension >= 1, "dimension must be at least 1, got \(dimension)")
     precondition((1...256).contains(k), "k must be in 1...256, got \(k)")
@@ -102,11 +135,27 @@ public enum VectorKMeans {
     if let reused = reusePalette(points, dimension: dimension, weights: weights, k: k) {
       return reused
     }
-    let trials = config.localTrials(k: k)
-    let lloyd = Lloyd(n: n, dimension: dimension, k: k, pruning: pruning)
+    switch kernel {
+    case .reference, .bruteForce:
+      let lloyd = Lloyd(n: n, dimension: dimension, k: k, pruning: kernel == .reference)
+      return restarts(lloyd, points, weights: weights, config: config, random: random, fusedSeeding: kernel != .reference)
+    case .filtering:
+      let lloyd = FilteringLloyd(points, dimension: dimension, k: k)
+      return restarts(lloyd, points, weights: weights, config: config, random: random, fusedSeeding: true)
+    }
+  }
+
+  /// `config.nInit` restarts on `lloyd`'s workspace, each seeded by k-means++ from `random`;
+  /// the lowest inertia wins, the first on ties.
+  private static func restarts<L: LloydKernel>(
+    _ lloyd: L, _ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?,
+    config: VectorKMeansConfig, random: GSLRandom, fusedSeeding: Bool
+  ) -> VectorClustering {
+    let trials = config.localTrials(k: lloyd.k)
     var best: VectorClustering?
     for _ in 0..<config.nInit {
-      let seeds = seedPlusPlus(points, dimension: dimension, weights: weights, k: k, trials: trials, random: random)
+      let seeds = seedPlusPlus(
+        points, dimension: lloyd.d, weights: weights, k: lloyd.k, trials: trials, random: random, fused: fusedSeeding)
       let result = lloyd.run(points, weights: weights, seeds: seeds, maxIter: config.maxIter, tol: config.tol)
       if best.map({ result.inertia < $0.inertia }) ?? true { best = result }
     }

@@ -59,6 +59,8 @@ public struct KMeansPalettizer: Sendable {
   ///   - generator: GSL generator type for vector k-means.
   ///   - sensitivities: per-element weights, keyed by tensor name (missing names: unweighted).
   ///   - progress: called after each tensor with (done, total, tensor name), from any thread.
+  ///   - vectorKernel: the Lloyd kernel of vector k-means (`nil`: the fastest); the result is
+  ///     bitwise the same for any kernel.
   /// - Returns: per plan entry, what happened; tensors whose shape does not fit their spec are
   ///   skipped with a warning naming the tensor and the reason, untouched.
   /// - Throws: ``ModelError`` when a tensor cannot be read or a sensitivity is negative or not
@@ -68,7 +70,8 @@ public struct KMeansPalettizer: Sendable {
     seed: UInt64,
     generator: String = "mt19937",
     sensitivities: Model? = nil,
-    progress: (@Sendable (Int, Int, String) -> Void)? = nil
+    progress: (@Sendable (Int, Int, String) -> Void)? = nil,
+    vectorKernel: VectorKMeans.Kernel? = nil
   ) throws -> PalettizedModel {
     precondition(numWorkers >= 1, "numWorkers must be at least 1")
     let (selected, tiedTo) = selectingTiedOnce()
@@ -94,7 +97,8 @@ public struct KMeansPalettizer: Sendable {
         guard position < queue.count, failure.withLock({ $0 == nil }) else { return }
         let index = queue[position]
         do {
-          slots[index] = try palettize(plan[index], seed: seed, generator: generator, sensitivities: sensitivities)
+          slots[index] = try palettize(
+            plan[index], seed: seed, generator: generator, sensitivities: sensitivities, vectorKernel: vectorKernel)
         } catch {
           failure.withLock { if $0 == nil { $0 = error } }
           return
@@ -140,7 +144,8 @@ public struct KMeansPalettizer: Sendable {
 
   /// One unit of work: read, palettize, time.
   private func palettize(
-    _ entry: ResolvedTensor, seed: UInt64, generator: String, sensitivities: Model?
+    _ entry: ResolvedTensor, seed: UInt64, generator: String, sensitivities: Model?,
+    vectorKernel: VectorKMeans.Kernel?
   ) throws -> TensorOutcome {
     guard let spec = entry.spec else { return .untouched(entry) }
     let description = try model.describe(entry.name)
@@ -174,7 +179,7 @@ public struct KMeansPalettizer: Sendable {
         try TensorPalettizer.palettize(
           weight, spec: spec, options: options, op: op,
           seed: SeedDerivation.derive(seed, entry.name), generator: generator,
-          sensitivity: sensitivity, threads: 1)
+          sensitivity: sensitivity, threads: 1, vectorKernel: vectorKernel)
       }
     }
     switch outcome {

@@ -22,6 +22,8 @@ public enum TensorPalettizer {
   ///   - sensitivity: optional per-element non-negative weights, the weight's shape.
   ///   - threads: blocks are spread over this many threads; the result is bitwise the same
   ///     for any value.
+  ///   - vectorKernel: the Lloyd kernel of vector k-means (`nil`: the fastest); the result is
+  ///     bitwise the same for any kernel.
   /// - Throws: ``PalettizationError/shape(_:)`` when the shape does not fit the spec or the
   ///   `n:m` pruning pattern (callers skip the tensor), `.spec` for an invalid spec or pruning,
   ///   `.random` for an unknown generator.
@@ -35,7 +37,8 @@ public enum TensorPalettizer {
     seed: UInt64 = 0,
     generator: String = "mt19937",
     sensitivity: Tensor? = nil,
-    threads: Int = 1
+    threads: Int = 1,
+    vectorKernel: VectorKMeans.Kernel? = nil
   ) throws(PalettizationError) -> PalettizedTensor {
     do {
       try spec.validate()
@@ -66,7 +69,7 @@ public enum TensorPalettizer {
     let blocks = BlockClusterer(
       layout: layout, spec: spec, options: options, dtype: weight.dtype,
       values: working, sensitivity: sensitivity?.values, selection: selection, seed: seed,
-      generator: generator)
+      generator: generator, vectorKernel: vectorKernel)
     let outputs = blocks.run(threads: threads)
 
     var result = PalettizedTensor(
@@ -206,6 +209,8 @@ struct BlockClusterer: Sendable {
   let selection: SparseSelection?
   let seed: UInt64
   let generator: String
+  /// `nil`: ``VectorKMeans/Kernel/automatic(dimension:k:count:)``.
+  let vectorKernel: VectorKMeans.Kernel?
 
   struct Output: Sendable {
     /// `K × clusterDim` entries used for reconstruction (padded, dtype-rounded or dequantized).
@@ -313,7 +318,8 @@ struct BlockClusterer: Sendable {
       let result = points.withUnsafeBufferPointer { p in
         withOptionalBuffer(weights) { w in
           VectorKMeans.cluster(
-            p, dimension: d, weights: w, k: k, config: options.vectorKMeansConfig, random: random)
+            p, dimension: d, weights: w, k: k, config: options.vectorKMeansConfig, random: random,
+            kernel: vectorKernel ?? .automatic(dimension: d, k: k, count: p.count / d))
         }
       }
       centroids = result.centroids
