@@ -201,13 +201,22 @@ struct SweepCalibrationTests {
 
   // MARK: a calibrated sweep
 
-  @Test("none × activation sweep: calibrated once; rows equal a direct palettization with and without the directly calibrated sensitivities")
-  func sweepEqualsDirect() throws {
+  /// Runs the calibrated document (``TinyBERTDirectory/calibratedDocument(seeds:)``) on a new
+  /// tiny directory, which the caller keeps alive while it reads the outputs.
+  static func calibratedSweep(seeds: [Int] = [0], threads: Int = 1, log: (@Sendable (String) -> Void)? = nil)
+    throws -> (tiny: TinyBERTDirectory, experiment: Experiment, outcome: SweepRunner.Outcome)
+  {
     let tiny = try TinyBERTDirectory()
     try tiny.writeCalibrationCorpus()
-    let experiment = try tiny.writeExperiment(tiny.calibratedDocument())
+    let experiment = try tiny.writeExperiment(tiny.calibratedDocument(seeds: seeds))
+    return (tiny, experiment, try SweepRunner(experiment: experiment, threads: threads, log: log).run())
+  }
+
+  @Test("none × activation sweep: calibrated once; rows equal a direct palettization with and without the directly calibrated sensitivities")
+  func sweepEqualsDirect() throws {
     let log = LogLines()
-    let outcome = try SweepRunner(experiment: experiment, threads: 2, log: log.append).run()
+    let (tiny, experiment, outcome) = try Self.calibratedSweep(threads: 2, log: log.append)
+    defer { withExtendedLifetime(tiny) {} }
     #expect(outcome.calibrationsComputed == 1)
     #expect(outcome.manifest.runs.count == 4)
 
@@ -295,11 +304,10 @@ struct SweepCalibrationTests {
 
   @Test("resuming with another calibration corpus (same size) is refused; an unchanged one is not re-computed")
   func resume() throws {
-    let reference = try TinyBERTDirectory()
-    try reference.writeCalibrationCorpus()
-    let referenceExperiment = try reference.writeExperiment(reference.calibratedDocument(seeds: [0, 1]))
-    #expect(try SweepRunner(experiment: referenceExperiment, threads: 1).run().calibrationsComputed == 1)
-    let expected = try SweepOutputs.deterministic(referenceExperiment)
+    let reference = try Self.calibratedSweep(seeds: [0, 1])
+    defer { withExtendedLifetime(reference.tiny) {} }
+    #expect(reference.outcome.calibrationsComputed == 1)
+    let expected = try SweepOutputs.deterministic(reference.experiment)
 
     // The corpus edited after the interruption, keeping its size (so only its hash tells).
     let edited = try TinyBERTDirectory()
@@ -334,14 +342,51 @@ struct SweepCalibrationTests {
     #expect(try SweepOutputs.deterministic(keptExperiment) == expected)
   }
 
+  @Test("two shards and a merge equal an uninterrupted sweep: the second shard and the merge use the journal's calibration")
+  func shardsAndMerge() throws {
+    let reference = try Self.calibratedSweep(seeds: [0, 1])
+    defer { withExtendedLifetime(reference.tiny) {} }
+
+    let tiny = try TinyBERTDirectory()
+    let (experiment, _) = try Self.interrupted(tiny)
+    let journal = SweepJournal.folder(for: experiment).appendingPathComponent("calibration.safetensors")
+    let log = LogLines()
+    let second = try SweepRunner(experiment: experiment, threads: 1, log: log.append).run(shard: Shard(index: 1, count: 2))
+    #expect(second.unitsRun > 0)
+    #expect(log.lines.contains { $0.hasPrefix("calibration: 5 sentences, ") && $0.hasSuffix(", from \(journal.path)") }, "\(log.lines)")
+    #expect(!log.lines.contains { $0.contains("computed in") }, "\(log.lines)")
+    let merged = try SweepMerger.merge(experiment: experiment)
+    #expect(merged.calibrationsComputed == 0)
+    #expect(try SweepOutputs.deterministic(experiment) == SweepOutputs.deterministic(reference.experiment))
+  }
+
+  @Test("a damaged journal calibration is an error naming the file, not silently re-computed")
+  func damagedJournalCalibration() throws {
+    let tiny = try TinyBERTDirectory()
+    let (experiment, _) = try Self.interrupted(tiny)
+    let folder = SweepJournal.folder(for: experiment)
+    let file = folder.appendingPathComponent("calibration.safetensors")
+    var bytes = try Data(contentsOf: file)
+    bytes[bytes.count - 1] ^= 0x01
+    try bytes.write(to: file)
+    do {
+      _ = try SweepRunner(experiment: experiment, threads: 1, resume: true).run()
+      Issue.record("a damaged journal calibration was accepted")
+    } catch let error as JournalError {
+      #expect(error.file == file.path)
+      #expect(error.problem.hasPrefix("cannot be used (\(file.path): its tensors hash to "), "\(error)")
+      #expect(error.problem.hasSuffix("; remove the journal (rm -r '\(folder.path)') to start over"), "\(error)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: experiment.output.path))
+  }
+
   // MARK: reproduce
 
   @Test("reproduce: the calibration re-computes bit for bit; a tampered recorded hash or sensitivities file is a MISMATCH")
   func reproduce() throws {
-    let tiny = try TinyBERTDirectory()
-    try tiny.writeCalibrationCorpus()
-    let experiment = try tiny.writeExperiment(tiny.calibratedDocument())
-    let outcome = try SweepRunner(experiment: experiment, threads: 2).run()
+    let sweep = try Self.calibratedSweep(threads: 2)
+    defer { withExtendedLifetime(sweep.tiny) {} }
+    let (experiment, outcome) = (sweep.experiment, sweep.outcome)
     let record = try #require(outcome.manifest.calibration?.sensitivities)
 
     let report = try Reproducer(manifestURL: outcome.manifestURL, threads: 2).run()
@@ -362,8 +407,8 @@ struct SweepCalibrationTests {
         + "re-computed sensitivities sha256 \(record.sha256) != recorded \(fake) on the same OpenBLAS core and build"), "\(hashed.lines)")
     try original.write(to: outcome.manifestURL)
 
-    // A byte of the kept sensitivities' tensor data changed (the file's last byte: the last
-    // value's sign and exponent).
+    // A byte of the kept sensitivities' tensor data changed (the file's last byte: an exponent
+    // bit of the last value).
     var bytes = try Data(contentsOf: experiment.calibrationURL)
     bytes[bytes.count - 1] ^= 0x01
     try bytes.write(to: experiment.calibrationURL)
@@ -373,5 +418,67 @@ struct SweepCalibrationTests {
     #expect(line.hasPrefix("calibration: MISMATCH the recorded sensitivities cannot be read: \(experiment.calibrationURL.path): its tensors hash to "),
             "\(line)")
     #expect(line.hasSuffix(", but its metadata records \(record.sha256); the file was changed after harness calibrate wrote it"), "\(line)")
+  }
+
+  @Test("reproduce with sensitivities recorded on another OpenBLAS core: equal values match bit for bit; the runs are re-run with the kept values, compared within tolerance")
+  func reproduceOtherCore() throws {
+    let sweep = try Self.calibratedSweep()
+    defer { withExtendedLifetime(sweep.tiny) {} }
+    let (experiment, outcome) = (sweep.experiment, sweep.outcome)
+    let core = try SweepEvaluator.currentBLAS().core
+    var manifest = try RunManifest.load(contentsOf: outcome.manifestURL)
+    manifest.calibration?.sensitivities?.openblasCore = "Haswell"
+    manifest.calibration?.sensitivities?.openblasConfig = "OpenBLAS 0.3.21 DYNAMIC_ARCH Haswell"
+    try manifest.encoded().write(to: outcome.manifestURL)
+    let record = try #require(manifest.calibration?.sensitivities)
+    // The re-computation hashes to the record: nothing differs, whatever core recorded it.
+    let same = try Reproducer(manifestURL: outcome.manifestURL).run()
+    #expect(same.mismatches == 0 && same.matched == 4, "\(same.lines)")
+    #expect(same.lines.contains { $0.hasPrefix("calibration: match (sensitivities bit for bit, sha256 \(record.sha256.prefix(12))…") }, "\(same.lines)")
+
+    // The kept values of one weight's first input column scaled: a consistent file and record,
+    // as if another core had computed them. By 1 + 2^-20 (within tolerance), then by 1000.
+    let kept = try ActivationSensitivities.loadColumns(experiment.calibrationURL)
+    let name = "encoder.layer.0.attention.self.query.weight"
+    func keep(_ factor: Float) throws -> Double {
+      var changed = kept
+      let tensor = try #require(kept.tensors[name])
+      let width = tensor.shape[1]
+      var values = tensor.values
+      for i in stride(from: 0, to: values.count, by: width) { values[i] *= factor }
+      changed.tensors[name] = Tensor(shape: tensor.shape, values: values)
+      changed.metadata.sensitivitiesSHA256 = changed.contentSHA256
+      try changed.writeColumns(to: experiment.calibrationURL)
+      var edited = manifest
+      edited.calibration?.sensitivities?.sha256 = changed.contentSHA256
+      edited.calibration?.sensitivities?.metadata = changed.metadata
+      try edited.encoded().write(to: outcome.manifestURL)
+      let (a, b) = (Double(tensor.values[0]), Double(values[0]))
+      return abs(a - b) / max(abs(a), abs(b))
+    }
+    let elsewhere = "recorded on Haswell (OpenBLAS 0.3.21 DYNAMIC_ARCH Haswell), this machine \(core)"
+    let near = try keep(1 + 0x1p-20)
+    #expect(near > 0 && near < 1e-5)
+    let within = try Reproducer(manifestURL: outcome.manifestURL).run()
+    #expect(within.lines.contains(
+      "calibration: match within tolerance (\(elsewhere): largest relative difference \(CSVNumber.format(near)) <= 1e-05; 5 sentences, "
+        + "\(record.tokens) tokens); the runs are re-run with the recorded sensitivities of tiny.calibration.safetensors, so their results "
+        + "are compared bit for bit"), "\(within.lines)")
+
+    let far = try keep(1000)
+    let beyond = try Reproducer(manifestURL: outcome.manifestURL).run()
+    #expect(beyond.lines.contains(
+      "calibration: MISMATCH re-computed sensitivities differ from the recorded by up to \(CSVNumber.format(far)) relative, more than 1e-05 (\(elsewhere))"),
+            "\(beyond.lines)")
+    // The runs used the kept (scaled) values, not the re-computed ones: the activation runs no
+    // longer reproduce, the unweighted ones do.
+    for run in manifest.runs {
+      let line = try #require(beyond.lines.first { $0.hasPrefix("\(run.configID) seed=0 workers=1: ") })
+      if run.overrides.hasSuffix("sensitivity=activation") {
+        #expect(line.contains(": MISMATCH "), "\(line)")
+      } else {
+        #expect(line.hasSuffix(": match") || line.contains(": match "), "\(line)")
+      }
+    }
   }
 }
