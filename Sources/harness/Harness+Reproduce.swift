@@ -16,6 +16,11 @@ extension Harness {
         measured across OpenBLAS cores; each run's line says which. The summary CSV and the
         output_snr_db cells on disk must hold the recorded values.
 
+        A sweep with activation calibration re-computes the sensitivities: on the recorded
+        OpenBLAS core and build they must hash to the recorded ones; elsewhere they must lie
+        within 1e-5 relative of the values kept in <name>.calibration.safetensors, and the runs
+        are re-run with those kept values so that their results are still compared bit for bit.
+
         Example:
           harness reproduce results/w4.manifest.json
         """)

@@ -25,6 +25,13 @@ extension Harness {
         (runs with equal results are evaluated once). Such a sweep runs one unit per run. The \
         end of the sweep prints engine and evaluation seconds.
 
+        With "sensitivities": {"calibration": {"corpus": …, "max_sentences": N}} the sweep \
+        computes activation-aware sensitivities once (as `harness calibrate` does), journals \
+        them, keeps them beside the results as <name>.calibration.safetensors and records them \
+        in the manifest; the grid key "sensitivity": ["none", "activation"] sweeps without and \
+        with them (a `sensitivity` column in both CSVs). Calibration and evaluation corpora must \
+        not share a sentence. "sensitivities": "S.safetensors" (a file) is swept as "file".
+
         Example:
           harness sweep experiments/w4.json
           harness sweep experiments/w4.json --resume             # after a kill
@@ -79,6 +86,9 @@ extension Harness {
           printError("evaluation: \(String(format: "%.2f", outcome.evaluationSeconds)) s summed over units, fp32 reference "
             + "\(String(format: "%.2f", outcome.referenceSeconds)) s; \(outcome.evaluationsComputed) runs evaluated here, "
             + "the others of equal result hash taken from them")
+        }
+        if outcome.calibrationsComputed > 0 {
+          printError("calibration: computed \(String(format: "%.2f", outcome.calibrationSeconds)) s")
         }
       }
     }

@@ -137,7 +137,7 @@ struct ExperimentTests {
     .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"n_bits": [4, 5]}}"#,
           message: "/work/exp/e.json: sweep.n_bits[1] 5 is not one of 1, 2, 3, 4, 6, 8"),
     .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"bits": [4]}}"#,
-          message: "/work/exp/e.json: sweep.bits is not a known key; expected one of cluster_dim, enable_fast_kmeans_mode, enable_per_channel_scale, granularity, lut_qspec, n_bits, prune, rounding_precision, sparsity_detection_threshold"),
+          message: "/work/exp/e.json: sweep.bits is not a known key; expected one of cluster_dim, enable_fast_kmeans_mode, enable_per_channel_scale, granularity, lut_qspec, n_bits, prune, rounding_precision, sensitivity, sparsity_detection_threshold"),
     .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"sparsity_detection_threshold": [null, 2]}}"#,
           message: "/work/exp/e.json: sweep.sparsity_detection_threshold[1] must be in [0, 1] or null, found 2"),
     .init(document: #"{"name": "t", "model": {"safetensors": "m.safetensors"}, "config": "w4", "output": "o.csv", "sweep": {"prune": [null, {"method": "magnitude", "sparsity": 1.5}]}}"#,

@@ -12,7 +12,7 @@ struct PlotFidelityTests {
     ]
     let rows = ["c0", "c1", "c2", "c3", "c4"].map { id -> [String] in
       let v = evaluated ? values[id] ?? ("", "", "") : ("", "", "")
-      return [id, "1", "n_bits=4", "0", "mt19937", "1", "2", "0", "0", "200", "10", "1", "10", "4",
+      return [id, "1", "n_bits=4", "none", "0", "mt19937", "1", "2", "0", "0", "200", "10", "1", "10", "4",
               v.0, v.1, v.2, "0.1", id == "c4" ? "error" : "ok", ""]
     }
     return CSVTable(header: ResultColumns.summary, rows: rows, source: "results/test.summary.csv")

@@ -43,6 +43,29 @@ struct PlotTests {
     #expect(try SweepPlot.render(results) == svg)
   }
 
+  @Test("runs with and without activation sensitivities are separate series, labelled in the legend")
+  func sensitivitySeries() throws {
+    // The same granularity at the same n_bits, once unweighted and once activation-aware: one
+    // series would zig-zag between them, so the sensitivity column splits the series.
+    let header = ResultsCSV.header + ["sensitivity"]
+    func row(_ config: String, _ nBits: Int, _ snr: String, _ sensitivity: String) -> [String] {
+      ResultsCSV.row(config: config, nBits: nBits, tensor: "a.weight", numel: 100, inertia: "1", snr: snr, bpw: "\(nBits)")
+        + [sensitivity]
+    }
+    let table = CSVTable(header: header, rows: [
+      row("p1", 2, "8", "none"), row("p2", 2, "7", "activation"), row("p3", 4, "18", "none"), row("p4", 4, "17", "activation"),
+    ], source: "results/test.csv")
+    let results = try SweepResults(table: table)
+    let xml = try #require(XMLElements.parse(try SweepPlot.render(results)))
+    #expect(xml.named("g", class: "series").compactMap { $0["data-group"] } == [
+      "granularity=per_tensor;cluster_dim=1;lut_qspec=none",
+      "granularity=per_tensor;cluster_dim=1;lut_qspec=none;sensitivity=activation",
+    ])
+    #expect(xml.texts.contains("per_tensor, cluster_dim 1, lut none, activation-aware"))
+    let groups = try results.modelPoints().map(\.group.sensitivity)
+    #expect(groups == ["none", "activation", "none", "activation"])
+  }
+
   @Test("model SNR and bits per weight are parameter-weighted, exact tensors add no noise")
   func aggregation() throws {
     // Hand-worked: t1 Σw² = 2·10^(10/10) = 20, t2 Σw² = 1·10^(20/10) = 100, t3 exact (no noise,

@@ -12,10 +12,17 @@ public enum SentenceCorpus {
   /// - Throws: ``EncoderError`` when the file is missing, a line is not UTF-8 (naming it), or
   ///   no sentence is left.
   public static func read(_ url: URL) throws(EncoderError) -> [String] {
+    try readNumbered(url).map(\.text)
+  }
+
+  /// The sentences of the file at `url` with their 1-based line numbers, in file order (for
+  /// messages that point into the file).
+  /// - Throws: as ``read(_:)``.
+  public static func readNumbered(_ url: URL) throws(EncoderError) -> [(line: Int, text: String)] {
     guard let data = FileManager.default.contents(atPath: url.path) else {
       throw EncoderError(file: url.path, problem: "cannot read the corpus file (missing or unreadable)")
     }
-    let sentences = try parse(Array(data), path: url.path)
+    let sentences = try parseNumbered(Array(data), path: url.path)
     guard !sentences.isEmpty else {
       throw EncoderError(file: url.path, problem: "the corpus holds no sentences (every line is blank)")
     }
@@ -24,7 +31,13 @@ public enum SentenceCorpus {
 
   /// The sentences of `bytes` (see the type's rules); `path` names the source in errors.
   public static func parse(_ bytes: [UInt8], path: String) throws(EncoderError) -> [String] {
-    var sentences: [String] = []
+    try parseNumbered(bytes, path: path).map(\.text)
+  }
+
+  /// The sentences of `bytes` with their 1-based line numbers (blank lines are counted, not
+  /// returned); `path` names the source in errors.
+  public static func parseNumbered(_ bytes: [UInt8], path: String) throws(EncoderError) -> [(line: Int, text: String)] {
+    var sentences: [(line: Int, text: String)] = []
     var lineNumber = 0
     for var line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
       lineNumber += 1
@@ -33,7 +46,7 @@ public enum SentenceCorpus {
         throw EncoderError(file: path, problem: "line \(lineNumber) is not valid UTF-8")
       }
       if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) { continue }
-      sentences.append(text)
+      sentences.append((lineNumber, text))
     }
     return sentences
   }

@@ -81,6 +81,7 @@ public struct ActivationCalibration: Sendable {
       tokens: moments.tokens, batchSize: batchSize, model: modelDirectory.lastPathComponent, modelFiles: hashes,
       blasCore: encoder.blas.coreName, notWritten: Self.notWritten(encoder), sensitivitiesSHA256: "",
       harnessVersion: HarnessVersion.current))
+    result.metadata.blasConfig = encoder.blas.configuration
     result.metadata.sensitivitiesSHA256 = result.contentSHA256
     return result
   }

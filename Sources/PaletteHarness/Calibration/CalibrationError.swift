@@ -18,6 +18,9 @@ public struct CalibrationError: LocatedError, Equatable, Sendable {
     case unknownFormat(String)
     /// The tensors do not hash to what the metadata records.
     case tensorsChanged(found: String, recorded: String)
+    /// A per-column file (``ActivationSensitivities/writeColumns(to:)``) whose tensors or row
+    /// counts do not fit together.
+    case badColumns(reason: String)
   }
 
   /// The file (or model directory) at fault.
@@ -47,6 +50,8 @@ public struct CalibrationError: LocatedError, Equatable, Sendable {
       return "__metadata__ '\(CalibrationMetadata.key)' is not valid calibration metadata: \(reason)"
     case .unknownFormat(let format):
       return "__metadata__ '\(CalibrationMetadata.key)' has format '\(format)', expected '\(CalibrationMetadata.currentFormat)'"
+    case .badColumns(let reason):
+      return "is not a per-column sensitivities file: \(reason)"
     case .tensorsChanged(let found, let recorded):
       return "its tensors hash to \(found), but its metadata records \(recorded); the file was changed after harness calibrate wrote it"
     }

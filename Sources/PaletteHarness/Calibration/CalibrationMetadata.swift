@@ -35,6 +35,10 @@ public struct CalibrationMetadata: Codable, Sendable, Equatable {
   public var modelFiles: [String: String]
   /// The OpenBLAS kernel set the forward pass ran on (another CPU type can change the last bits).
   public var blasCore: String
+  /// OpenBLAS's build configuration (`openblas_get_config`, version included): with
+  /// ``blasCore``, what decides whether a re-computation can be bitwise equal. `nil` in files
+  /// written before it was recorded.
+  public var blasConfig: String? = nil
   /// Linear weights that receive no input and so have no sensitivities in the file (the
   /// pooler): a palettizer clusters them unweighted.
   public var notWritten: [String]
@@ -51,6 +55,7 @@ public struct CalibrationMetadata: Codable, Sendable, Equatable {
     case batchSize = "batch_size"
     case modelFiles = "model_files"
     case blasCore = "blas_core"
+    case blasConfig = "blas_config"
     case notWritten = "not_written"
     case sensitivitiesSHA256 = "sensitivities_sha256"
     case harnessVersion = "harness_version"

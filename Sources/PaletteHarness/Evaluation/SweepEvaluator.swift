@@ -121,11 +121,7 @@ public final class SweepEvaluator: @unchecked Sendable {
   }
 
   private func loadReference(threads: Int) throws -> Reference {
-    let folder = modelFile.deletingLastPathComponent()
-    let config = try BERTConfig(contentsOf: folder.appendingPathComponent("config.json"))
-    let encoder = try SentenceEncoder(
-      tokenizer: BertTokenizer(modelDirectory: folder), model: BERTModel(config: config, weightsFile: modelFile),
-      pooling: SentencePooling(modelDirectory: folder))
+    let encoder = try SentenceEncoder(modelFile: modelFile)
     let ids = encoder.tokenize(sentences)
     let embeddings = encoder.encode(ids: ids, batchSize: settings.batchSize, threads: threads)
     let statistics = encoder.linearInputStatistics(sentences, batchSize: settings.batchSize, threads: threads)

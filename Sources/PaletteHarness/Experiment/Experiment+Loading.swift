@@ -44,13 +44,16 @@ extension Experiment {
 
     let model = try parseModel(required("model"), path: path)
     let config = try parseConfig(required("config"), path: path)
+    let sensitivities = try fields["sensitivities"].flatMap { node throws(ExperimentError) in
+      try parseSensitivities(node, model: model, path: path)
+    }
 
     var grids: [SweepGrid] = [SweepGrid(axes: [])]
     if let sweep = fields["sweep"] {
       let list = (sweep.raw is [Any]) ? try sweep.array() : [sweep]
       guard !list.isEmpty else { throw sweep.fail("must hold at least one grid") }
       grids = []
-      for grid in list { grids.append(try parseGrid(grid)) }
+      for grid in list { grids.append(try parseGrid(grid, sensitivities: sensitivities)) }
     }
 
     var seeds: [UInt64]?
@@ -86,7 +89,6 @@ extension Experiment {
     guard output.pathExtension.lowercased() == "csv" else {
       throw fields["output"]!.fail("must name a .csv file, found \(fields["output"]!.rendered)")
     }
-    let sensitivities = try fields["sensitivities"].map { node throws(ExperimentError) in try path(node) }
     let evaluation = try fields["evaluate"].map { node throws(ExperimentError) in
       try parseEvaluation(node, model: model, path: path)
     }
@@ -222,7 +224,7 @@ extension Experiment {
     return .inline(String(decoding: data, as: UTF8.self))
   }
 
-  private static func parseGrid(_ node: JSONNode) throws(ExperimentError) -> SweepGrid {
+  private static func parseGrid(_ node: JSONNode, sensitivities: SensitivitiesSource?) throws(ExperimentError) -> SweepGrid {
     let fields = try node.object(allowed: Set(SweepField.allCases.map(\.rawValue)))
     var axes: [(field: SweepField, values: [SweepValue])] = []
     for field in SweepField.allCases {
@@ -230,7 +232,10 @@ extension Experiment {
       let items = try list.array()
       guard !items.isEmpty else { throw list.fail("must list at least one value") }
       var values: [SweepValue] = []
-      for item in items { values.append(try parseValue(item, field: field)) }
+      for item in items {
+        values.append(field == .sensitivity
+          ? try parseSensitivityValue(item, sensitivities: sensitivities) : try parseValue(item, field: field))
+      }
       axes.append((field, values))
     }
     return SweepGrid(axes: axes)
@@ -295,6 +300,8 @@ extension Experiment {
       return .threshold(v)
     case .prune:
       return .pruning(node.isNull ? nil : try node.pruningSpec())
+    case .sensitivity:
+      preconditionFailure("sensitivity values are parsed by parseSensitivityValue(_:sensitivities:)")
     }
   }
 }

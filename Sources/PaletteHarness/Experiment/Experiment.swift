@@ -21,8 +21,10 @@ public struct Experiment: Sendable, Equatable {
   public var generator: String
   /// Per-tensor results CSV.
   public var output: URL
-  /// Optional per-element sensitivity weights, a safetensors file keyed by tensor name.
-  public var sensitivities: URL?
+  /// Optional per-element sensitivity weights: a safetensors file keyed by tensor name, or a
+  /// calibration computed once per sweep. Which ones a run uses is the grid key `sensitivity`
+  /// (``SweepSensitivity``; without it, these).
+  public var sensitivities: SensitivitiesSource?
   /// Optional model-output evaluation of every run (key `evaluate.embedding`).
   public var embeddingEvaluation: EmbeddingEvaluationSettings? = nil
   /// The experiment file itself and its bytes (recorded in the manifest).
@@ -39,6 +41,15 @@ public struct Experiment: Sendable, Equatable {
     /// `folder` when the model is loaded (the same bytes every time), then read like any
     /// checkpoint, with an optional module manifest.
     case synthesizedCheckpoint(SynthesizedCheckpoint, modules: URL?)
+  }
+
+  /// Where the sensitivities come from (experiment key `sensitivities`).
+  public enum SensitivitiesSource: Sendable, Equatable {
+    /// `"sensitivities": "S.safetensors"`: a file of per-element weights keyed by tensor name.
+    case file(URL)
+    /// `"sensitivities": {"calibration": {…}}`: activation-aware sensitivities computed from
+    /// calibration sentences once per sweep (``SweepCalibrator``).
+    case calibration(ActivationCalibrationSettings)
   }
 
   /// Where the base config comes from.
@@ -59,6 +70,28 @@ public struct Experiment: Sendable, Equatable {
   /// The run manifest path: `<output folder>/<name>.manifest.json`.
   public var manifestURL: URL {
     output.deletingLastPathComponent().appendingPathComponent("\(name).manifest.json")
+  }
+
+  /// The per-tensor results CSV's companion holding the sweep's calibrated sensitivities
+  /// (``ActivationSensitivities/writeColumns(to:)``): `<output folder>/<name>.calibration.safetensors`.
+  public var calibrationURL: URL {
+    output.deletingLastPathComponent().appendingPathComponent("\(name).calibration.safetensors")
+  }
+
+  /// The sensitivities a run uses when its grid point does not set `sensitivity`: the
+  /// experiment's own (`file`, `activation`), or `none` without any.
+  public var defaultSensitivity: SweepSensitivity {
+    switch sensitivities {
+    case nil: return .none
+    case .file: return .file
+    case .calibration: return .activation
+    }
+  }
+
+  /// The sensitivities a run of `point` uses: its `sensitivity` value, else
+  /// ``defaultSensitivity``.
+  public func sensitivity(of point: GridPoint) -> SweepSensitivity {
+    point.sensitivity ?? defaultSensitivity
   }
 
   /// Every grid point, grid by grid, in a stable order.

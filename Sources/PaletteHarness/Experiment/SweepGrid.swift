@@ -12,6 +12,9 @@ public enum SweepField: String, CaseIterable, Sendable, Hashable {
   case sparsityDetectionThreshold = "sparsity_detection_threshold"
   case enableFastKMeansMode = "enable_fast_kmeans_mode"
   case roundingPrecision = "rounding_precision"
+  /// Which sensitivities weight the k-means (``SweepSensitivity``); a run setting, not a spec
+  /// field. Last, so that a point with and without them are neighbours.
+  case sensitivity
 }
 
 /// One value of a swept field.
@@ -22,6 +25,7 @@ public enum SweepValue: Sendable, Hashable {
   case lutQSpec(QuantizationSpec?)
   case threshold(Double?)
   case pruning(PruningSpec?)
+  case sensitivity(SweepSensitivity)
 
   /// The CSV text of the value.
   public var label: String {
@@ -32,6 +36,7 @@ public enum SweepValue: Sendable, Hashable {
     case .lutQSpec(let q): return q?.label ?? "none"
     case .threshold(let t): return t.map { "\($0)" } ?? "none"
     case .pruning(let p): return p?.description ?? "none"
+    case .sensitivity(let s): return s.rawValue
     }
   }
 }
@@ -99,10 +104,19 @@ public struct GridPoint: Sendable, Equatable {
       case (.roundingPrecision, .int(let v)): options.roundingPrecision = v
       case (.sparsityDetectionThreshold, .threshold(let t)): spec.sparsityDetectionThreshold = t
       case (.prune, .pruning(let p)): options.pruning = p
+      case (.sensitivity, .sensitivity): continue  // chooses the run's sensitivities, not a spec field
       default: preconditionFailure("sweep value \(value) does not fit field \(field.rawValue)")
       }
     }
     return (spec, options)
+  }
+
+  /// The point's `sensitivity` value, `nil` when the grid does not set it.
+  public var sensitivity: SweepSensitivity? {
+    for (field, value) in overrides {
+      if field == .sensitivity, case .sensitivity(let s) = value { return s }
+    }
+    return nil
   }
 
   /// `n_bits=4 granularity=per_tensor`: the overrides as text.

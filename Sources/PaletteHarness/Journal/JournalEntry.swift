@@ -16,6 +16,7 @@ struct JournalEntry: Codable, Equatable {
   var rejection: String?
   var warnings: [String]
   var evaluation: [String: String]
+  var sensitivitiesSHA256: String?
   var engineSeconds: String
   var evaluationSeconds: String?
   var contentSHA256: String
@@ -37,7 +38,8 @@ struct JournalEntry: Codable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case format, headerSHA256 = "header_sha256", unit, run, tensors, rows, results, skipped, rejection, warnings
-    case evaluation, engineSeconds = "engine_seconds", evaluationSeconds = "evaluation_seconds"
+    case evaluation, sensitivitiesSHA256 = "sensitivities_sha256"
+    case engineSeconds = "engine_seconds", evaluationSeconds = "evaluation_seconds"
     case contentSHA256 = "content_sha256"
   }
 
@@ -57,6 +59,7 @@ struct JournalEntry: Codable, Equatable {
     rejection = result.rejection
     warnings = result.warnings
     evaluation = result.evaluation
+    sensitivitiesSHA256 = result.sensitivitiesSHA256
     engineSeconds = CSVNumber.format(result.engineSeconds)
     evaluationSeconds = CSVNumber.format(result.evaluationSeconds)
     contentSHA256 = ""
@@ -103,8 +106,8 @@ struct JournalEntry: Codable, Equatable {
     }
     return .success(UnitResult(
       unit: unit, run: run, tensors: tensors, rows: rows, results: tensorResults, skipped: skipped,
-      rejection: rejection, warnings: warnings, evaluation: evaluation, engineSeconds: seconds,
-      evaluationSeconds: evaluationSeconds))
+      rejection: rejection, warnings: warnings, evaluation: evaluation, sensitivitiesSHA256: sensitivitiesSHA256,
+      engineSeconds: seconds, evaluationSeconds: evaluationSeconds))
   }
 
   /// Why an entry cannot be used, phrased to follow its path.

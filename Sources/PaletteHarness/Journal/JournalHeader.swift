@@ -20,6 +20,10 @@ public struct JournalHeader: Codable, Sendable, Equatable {
   public var seeds: [String]
   public var seedsDrawn: Bool
   public var inputs: [InputStamp]
+  /// SHA-256 of the calibration corpus when the experiment computes its sensitivities
+  /// (`sensitivities.calibration`): the journal's calibration and the units weighted with it
+  /// are only valid for those sentences, whatever the file's size and modification time say.
+  public var calibrationCorpusSHA256: String? = nil
 
   public static let formatName = "palettelab.journal/1"
 
@@ -58,10 +62,16 @@ public struct JournalHeader: Codable, Sendable, Equatable {
       #endif
       stamps.append(InputStamp(role: role, path: url.path, bytes: Int(info.st_size), modified: modified))
     }
+    var calibrationCorpus: String?
+    if case .calibration(let settings) = experiment.sensitivities {
+      do { calibrationCorpus = try SHA256Hasher.hex(ofFile: settings.corpus).sha256 } catch {
+        throw JournalError(file: settings.corpus.path, problem: "cannot be read to hash it: \(error.localizedDescription)")
+      }
+    }
     return JournalHeader(
       format: formatName, experiment: .init(name: experiment.name, sha256: SHA256Hasher.hex(of: experiment.content)),
       harness: binary, gslVersion: GSLRandom.gslVersion, generator: experiment.generator,
-      seeds: seeds.map(String.init), seedsDrawn: seedsDrawn, inputs: stamps)
+      seeds: seeds.map(String.init), seedsDrawn: seedsDrawn, inputs: stamps, calibrationCorpusSHA256: calibrationCorpus)
   }
 
   /// Throws unless entries of this header may be used by a sweep expecting `expected` (seeds
@@ -84,6 +94,12 @@ public struct JournalHeader: Codable, Sendable, Equatable {
     if !seedsDrawn && !expected.seedsDrawn && seeds != expected.seeds {
       throw fail("was written for seeds \(seeds.joined(separator: ", ")), the experiment lists \(expected.seeds.joined(separator: ", ")); \(remove)")
     }
+    if calibrationCorpusSHA256 != expected.calibrationCorpusSHA256 {
+      let corpus = expected.inputs.first { $0.role == "calibration_corpus" }?.path ?? "the calibration corpus"
+      throw fail("was started with another calibration corpus: \(corpus) had sha256 \(calibrationCorpusSHA256.map { "\($0.prefix(12))…" } ?? "(none)"), "
+        + "now \(expected.calibrationCorpusSHA256.map { "\($0.prefix(12))…" } ?? "(none)"); its calibration and the units weighted with it "
+        + "are for the old sentences; \(remove)")
+    }
     for input in expected.inputs {
       guard let old = inputs.first(where: { $0.role == input.role && $0.path == input.path }) else {
         throw fail("was started without input \(input.role) \(input.path); \(remove)")
@@ -100,5 +116,6 @@ public struct JournalHeader: Codable, Sendable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case format, experiment, harness, gslVersion = "gsl_version", generator, seeds, seedsDrawn = "seeds_drawn", inputs
+    case calibrationCorpusSHA256 = "calibration_corpus_sha256"
   }
 }

@@ -12,8 +12,9 @@ struct ManifestBuilder {
   }
 
   /// The input files of `experiment` by role (`model`, or `model.index` and one `model.shard`
-  /// per shard of a sharded checkpoint; `modules`, `config`, `sensitivities`; with an
-  /// evaluation, `evaluation_corpus` and each `encoder` file beside the model).
+  /// per shard of a sharded checkpoint; `modules`, `config`, `sensitivities` or
+  /// `calibration_corpus`; with an evaluation, `evaluation_corpus` and each `encoder` file
+  /// beside the model).
   /// - Throws: ``CheckpointError`` when a checkpoint's index or shards cannot be listed.
   static func inputFiles(of experiment: Experiment) throws -> [(role: String, url: URL)] {
     var files: [(role: String, url: URL)] = []
@@ -35,7 +36,11 @@ struct ManifestBuilder {
       if let modules { files.append(("modules", modules)) }
     }
     if case .file(let config) = experiment.config { files.append(("config", config)) }
-    if let s = experiment.sensitivities { files.append(("sensitivities", s)) }
+    switch experiment.sensitivities {
+    case .file(let s)?: files.append(("sensitivities", s))
+    case .calibration(let settings)?: files.append(("calibration_corpus", settings.corpus))
+    case nil: break
+    }
     if let evaluation = experiment.embeddingEvaluation, case .safetensors(let model, _) = experiment.model {
       files.append(("evaluation_corpus", evaluation.corpus))
       files += SweepEvaluator.encoderFiles(beside: model).map { ("encoder", $0) }
@@ -52,13 +57,15 @@ struct ManifestBuilder {
   }
 
   /// The manifest; `evaluation` is the sweep's evaluator with each run's
-  /// ``UnitResult/evaluation`` values, in run order.
+  /// ``UnitResult/evaluation`` values, in run order; `calibration` the sweep's calibrator with
+  /// the metadata of the sensitivities its runs used (`nil` when none did).
   func build(
     seeds: [UInt64], seedsDrawn: Bool, results: CSVTable, resultsURL: URL, summaryURL: URL,
-    runs: [RunManifest.RunRecord], shard: Shard?, evaluation: (SweepEvaluator, [[String: String]])? = nil
+    runs: [RunManifest.RunRecord], shard: Shard?, evaluation: (SweepEvaluator, [[String: String]])? = nil,
+    calibration: (SweepCalibrator, CalibrationMetadata?)? = nil
   ) throws -> RunManifest {
     let inputs = try inputs()
-    return RunManifest(
+    var manifest = RunManifest(
       format: RunManifest.formatName, harnessVersion: HarnessVersion.current,
       gitCommit: RunEnvironment.gitCommit(in: experiment.file.deletingLastPathComponent()),
       swiftVersion: RunEnvironment.swiftVersion, gslVersion: GSLRandom.gslVersion,
@@ -75,6 +82,11 @@ struct ManifestBuilder {
       evaluation: evaluation.map { evaluator, values in
         RunManifest.EvaluationRecord(evaluator: evaluator, runValues: values, inputs: inputs, relative: relative)
       })
+    manifest.calibration = calibration.map { calibrator, used in
+      RunManifest.CalibrationRecord(
+        calibrator: calibrator, sensitivities: used, file: experiment.calibrationURL, inputs: inputs, relative: relative)
+    }
+    return manifest
   }
 }
 

@@ -88,6 +88,12 @@ public struct Reproducer {
       lines.append("evaluation: recorded on OpenBLAS core \(recorded.isEmpty ? "(none)" : recorded); this machine: \(current.map(\.core) ?? "?"); "
         + "values are compared bit for bit on the same core and build, else within tolerance")
     }
+    if let calibrator = context.calibrator {
+      let (calibrationLines, mismatch) = try Self.reproduceCalibration(
+        manifest: manifest, folder: folder, calibrator: calibrator, threads: threads, current: try SweepEvaluator.currentBLAS())
+      lines += calibrationLines
+      if mismatch { mismatches += 1 }
+    }
     var matched = 0
     let progress = ProgressLine(total: manifest.runs.count, log: log)
     // Re-run every recorded run the experiment still has, side by side within the thread

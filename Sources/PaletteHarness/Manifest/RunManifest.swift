@@ -27,6 +27,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
   public var shard: String?
   /// The model-output evaluation's settings and environment; `nil` without one.
   public var evaluation: EvaluationRecord? = nil
+  /// The activation calibration's settings and sensitivities; `nil` without one.
+  public var calibration: CalibrationRecord? = nil
 
   public static let formatName = "palettelab.run/1"
 
@@ -83,7 +85,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
     case format, harnessVersion = "harness_version", gitCommit = "git_commit"
     case swiftVersion = "swift_version", gslVersion = "gsl_version", os, arch, generator
     case seeds, seedsDrawn = "seeds_drawn", workers, experiment, inputs, outputs, runs, shard
-    case evaluation
+    case evaluation, calibration
   }
 }
 

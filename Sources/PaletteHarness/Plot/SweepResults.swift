@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Columns read (others are ignored): `config_id, n_bits, granularity, cluster_dim,
 /// lut_qspec, seed, workers, tensor, module_type, numel, inertia, snr_db, bits_per_weight,
-/// status`, and when present `signal_energy`, `prune`, `sparsity_detection_threshold`. Rows whose `status` is not `ok` are counted and otherwise ignored, so their
+/// status`, and when present `signal_energy`, `prune`, `sparsity_detection_threshold`, `sensitivity`. Rows whose `status` is not `ok` are counted and otherwise ignored, so their
 /// numeric fields may be empty.
 public struct SweepResults: Sendable, Equatable {
   /// The experiment's name: the CSV file name without its extension (`results/w4.csv` → `w4`).
@@ -65,7 +65,8 @@ public struct SweepResults: Sendable, Equatable {
         configID: fields[c.configID], nBits: fields[c.nBits],
         group: SeriesGroup(granularity: fields[c.granularity], clusterDim: fields[c.clusterDim],
                            lutQSpec: fields[c.lutQSpec], prune: c.prune.map { fields[$0] } ?? "none",
-                           sparsityDetectionThreshold: c.threshold.map { fields[$0] } ?? "none"),
+                           sparsityDetectionThreshold: c.threshold.map { fields[$0] } ?? "none",
+                           sensitivity: c.sensitivity.map { fields[$0] } ?? "none"),
         seed: fields[c.seed], workers: try int(c.workers, "workers"), tensor: fields[c.tensor],
         moduleType: fields[c.moduleType], numel: try int(c.numel, "numel"), inertia: inertia,
         snrDB: try double(c.snrDB, "snr_db"), bitsPerWeight: try double(c.bitsPerWeight, "bits_per_weight"),
@@ -86,7 +87,7 @@ public struct SweepResults: Sendable, Equatable {
     let configID, nBits, granularity, clusterDim, lutQSpec, seed, workers, tensor, moduleType,
         numel, inertia, snrDB, bitsPerWeight, status: Int
     /// Optional: older CSVs and hand-made ones may lack them.
-    let signalEnergy, prune, threshold: Int?
+    let signalEnergy, prune, threshold, sensitivity: Int?
 
     init(_ table: CSVTable) throws(CSVError) {
       configID = try table.columnIndex(named: "config_id")
@@ -104,6 +105,7 @@ public struct SweepResults: Sendable, Equatable {
       signalEnergy = table.header.firstIndex(of: "signal_energy")
       prune = table.header.firstIndex(of: "prune")
       threshold = table.header.firstIndex(of: "sparsity_detection_threshold")
+      sensitivity = table.header.firstIndex(of: "sensitivity")
       bitsPerWeight = try table.columnIndex(named: "bits_per_weight")
       status = try table.columnIndex(named: "status")
     }

@@ -70,7 +70,7 @@ public struct ModelPalettization {
     for warning in result.warnings { log("warning: \(warning)") }
 
     let run = SweepRun(index: 0, point: GridPoint(id: "palettize", grid: 0, overrides: []), seed: seed, workers: workers)
-    let rows = RowPrefix(run: run, generator: generator)
+    let rows = RowPrefix(run: run, generator: generator, sensitivity: self.sensitivities == nil ? .none : .file)
     var table = CSVTable(header: ResultColumns.tensors, source: report?.path ?? "<report>")
     for outcome in result.outcomes {
       switch outcome {

@@ -6,7 +6,7 @@ public enum ResultColumns {
   public static let tensors = [
     "config_id", "grid", "n_bits", "granularity", "cluster_dim", "lut_qspec",
     "enable_per_channel_scale", "enable_fast_kmeans_mode", "sparsity_detection_threshold", "prune",
-    "seed", "generator", "workers",
+    "sensitivity", "seed", "generator", "workers",
     "tensor", "module_type", "op_type", "shape", "numel", "blocks", "inertia", "signal_energy",
     "snr_db", "bits_per_weight", "zero_fraction", "sparse", "iterations",
     "output_snr_db",
@@ -15,7 +15,7 @@ public enum ResultColumns {
 
   /// The per-grid-point summary CSV.
   public static let summary = [
-    "config_id", "grid", "overrides", "seed", "generator", "workers", "tensors", "skipped",
+    "config_id", "grid", "overrides", "sensitivity", "seed", "generator", "workers", "tensors", "skipped",
     "errors", "params", "snr_db", "total_inertia", "signal_energy", "bits_per_weight",
     "mean_cosine", "min_cosine", "neighbour_agreement",
     "seconds", "status", "message",

@@ -4,6 +4,10 @@ import Palettization
 struct RowPrefix {
   var run: SweepRun
   var generator: String
+  /// The run's sensitivities (``Experiment/sensitivity(of:)``), the `sensitivity` column: the
+  /// same for every tensor of the run, also for one the sensitivities do not cover (the pooler
+  /// under `activation`), which is clustered unweighted.
+  var sensitivity: SweepSensitivity
 
   private func format(_ x: Double) -> String { CSVNumber.format(x) }
 
@@ -31,7 +35,7 @@ struct RowPrefix {
     ]
   }
 
-  /// config_id … prune: the tensor's effective spec and options.
+  /// config_id … prune: the tensor's effective spec and options; then the run's sensitivity.
   private func specColumns(_ entry: ResolvedTensor) -> [String] {
     let spec = entry.spec ?? PalettizationSpec()
     let options = entry.options ?? ClusteringOptions()
@@ -39,6 +43,7 @@ struct RowPrefix {
       run.point.id, "\(run.point.grid)", "\(spec.nBits)", spec.granularity.label, "\(spec.clusterDim)",
       spec.lutQSpec?.label ?? "none", "\(spec.enablePerChannelScale)", "\(options.enableFastKMeansMode)",
       SweepValue.threshold(spec.sparsityDetectionThreshold).label, SweepValue.pruning(options.pruning).label,
+      sensitivity.rawValue,
     ]
   }
 
@@ -49,7 +54,7 @@ struct RowPrefix {
     status: String, message: String
   ) -> [String] {
     return [
-      run.point.id, "\(run.point.grid)", label, "\(run.seed)", generator, "\(run.workers)",
+      run.point.id, "\(run.point.grid)", label, sensitivity.rawValue, "\(run.seed)", generator, "\(run.workers)",
       "\(totals?.tensors ?? 0)", "\(skipped)", "\(errors)", "\(totals?.parameters ?? 0)",
       totals.map { format($0.snrDB) } ?? "", totals.map { format($0.totalInertia) } ?? "",
       totals.map { format($0.signalEnergy) } ?? "", totals.map { format($0.bitsPerWeight) } ?? "",

@@ -46,17 +46,41 @@ public enum SweepMerger {
     var byRun: [String: [UnitResult]] = [:]
     for result in results { byRun[result.run, default: []].append(result) }
     let experiment = layout.experiment
-    let executed = layout.runs.map { run in assemble(run, byRun[run.key] ?? [], generator: experiment.generator) }
+    let executed = layout.runs.map { run in assemble(run, byRun[run.key] ?? [], experiment: experiment) }
+    let calibration = try journaledCalibration(layout, results: results)
     let outcome = try write(
       layout.runs, executed, experiment: experiment, seeds: layout.journal.seeds,
-      seedsDrawn: layout.journal.header.seedsDrawn, evaluator: layout.context.evaluator, log: log)
+      seedsDrawn: layout.journal.header.seedsDrawn, evaluator: layout.context.evaluator,
+      calibration: layout.context.calibrator.map { ($0, calibration) }, log: log)
     try layout.journal.remove()
     return outcome
   }
 
+  /// The journal's calibration, when a unit was weighted with calibrated sensitivities, checked
+  /// against every such unit's ``UnitResult/sensitivitiesSHA256`` (results weighted with
+  /// different sensitivities are never mixed in one sweep).
+  /// - Throws: ``JournalError`` naming the unit whose sensitivities are not the journal's.
+  static func journaledCalibration(_ layout: SweepRunner.Layout, results: [UnitResult]) throws -> ActivationSensitivities? {
+    guard let first = results.first(where: { $0.sensitivitiesSHA256 != nil }) else { return nil }
+    let journal = layout.journal
+    guard case .calibration(let settings) = layout.experiment.sensitivities,
+          let calibration = try journal.calibration(settings: settings)
+    else {
+      throw JournalError(file: journal.folder.path, problem: "unit \(first.unit) was weighted with calibrated sensitivities "
+        + "(sha256 \(first.sensitivitiesSHA256?.prefix(12) ?? "")…), but the journal holds no calibration.safetensors; "
+        + "remove the journal (rm -r '\(journal.folder.path)') to start over")
+    }
+    if let other = results.first(where: { $0.sensitivitiesSHA256.map { $0 != calibration.contentSHA256 } ?? false }) {
+      throw JournalError(file: journal.folder.path, problem: "unit \(other.unit) was weighted with sensitivities sha256 "
+        + "\(other.sensitivitiesSHA256?.prefix(12) ?? "")…, but the journal's calibration.safetensors has \(calibration.contentSHA256.prefix(12))…; "
+        + "results weighted with different sensitivities are never mixed: remove the journal (rm -r '\(journal.folder.path)') to start over")
+    }
+    return calibration
+  }
+
   /// One run's rows, summary row and manifest record from its units' results, in chunk order.
-  static func assemble(_ run: SweepRun, _ parts: [UnitResult], generator: String) -> SweepRunner.Executed {
-    let fixed = RowPrefix(run: run, generator: generator)
+  static func assemble(_ run: SweepRun, _ parts: [UnitResult], experiment: Experiment) -> SweepRunner.Executed {
+    let fixed = RowPrefix(run: run, generator: experiment.generator, sensitivity: experiment.sensitivity(of: run.point))
     let rows = parts.flatMap(\.rows)
     let tensors = parts.flatMap(\.results)
     let hashes = tensors.map { RunManifest.TensorHash(name: $0.name, sha256: $0.sha256) }
@@ -80,10 +104,12 @@ public enum SweepMerger {
   }
 
   /// Writes the CSV, summary and manifest of `runs` (with their assembled outputs, in run order)
-  /// atomically; a skip warning is logged once per grid point.
+  /// atomically, and the calibrated sensitivities the runs used beside them
+  /// (``Experiment/calibrationURL``); a skip warning is logged once per grid point.
   static func write(
     _ runs: [SweepRun], _ executed: [SweepRunner.Executed], experiment: Experiment, seeds: [UInt64], seedsDrawn: Bool,
-    evaluator: SweepEvaluator?, log: (@Sendable (String) -> Void)?
+    evaluator: SweepEvaluator?, calibration: (SweepCalibrator, ActivationSensitivities?)? = nil,
+    log: (@Sendable (String) -> Void)?
   ) throws -> SweepRunner.Outcome {
     var results = CSVTable(header: ResultColumns.tensors, source: experiment.output.path)
     var summary = CSVTable(header: ResultColumns.summary, source: experiment.summaryURL.path)
@@ -104,8 +130,10 @@ public enum SweepMerger {
     let manifest = try ManifestBuilder(experiment: experiment, manifestURL: experiment.manifestURL).build(
       seeds: seeds, seedsDrawn: seedsDrawn, results: results, resultsURL: experiment.output,
       summaryURL: experiment.summaryURL, runs: records, shard: nil,
-      evaluation: evaluator.map { ($0, executed.map(\.evaluation)) })
+      evaluation: evaluator.map { ($0, executed.map(\.evaluation)) },
+      calibration: calibration.map { calibrator, used in (calibrator, used?.metadata) })
     try FileManager.default.createDirectory(at: experiment.output.deletingLastPathComponent(), withIntermediateDirectories: true)
+    if let used = calibration?.1 { try used.writeColumns(to: experiment.calibrationURL) }
     try results.write(to: experiment.output)
     try summary.write(to: experiment.summaryURL)
     try AtomicFile.write(try manifest.encoded(), to: experiment.manifestURL)

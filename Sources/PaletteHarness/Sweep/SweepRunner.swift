@@ -59,6 +59,11 @@ public struct SweepRunner: Sendable {
     public var evaluationSeconds: Double = 0
     public var referenceSeconds: Double = 0
     public var evaluationsComputed: Int = 0
+    /// Activation calibration (`sensitivities.calibration`): how many times this process
+    /// computed the sensitivities (0 when no run needed them or the journal had them), and the
+    /// seconds it took.
+    public var calibrationsComputed: Int = 0
+    public var calibrationSeconds: Double = 0
   }
 
   /// What one shard did.
@@ -100,6 +105,8 @@ public struct SweepRunner: Sendable {
     outcome.unitsResumed = resumed
     outcome.referenceSeconds = layout.referenceSeconds
     outcome.evaluationsComputed = layout.context.evaluator?.evaluationsComputed ?? 0
+    outcome.calibrationsComputed = layout.context.calibrator?.computations ?? 0
+    outcome.calibrationSeconds = layout.calibrationSeconds
     return outcome
   }
 
@@ -130,8 +137,10 @@ public struct SweepRunner: Sendable {
     var journal: SweepJournal
     var runs: [SweepRun]
     var units: [WorkUnit]
-    /// Seconds this process spent on the evaluation's fp32 reference.
+    /// Seconds this process spent on the evaluation's fp32 reference, and computing the
+    /// calibration.
     var referenceSeconds = 0.0
+    var calibrationSeconds = 0.0
   }
 
   /// Loads the model, opens (or with `startOver`, first removes) the journal, and plans the
@@ -177,11 +186,26 @@ public struct SweepRunner: Sendable {
   }
 
   /// Runs `units` within the thread budget, journaling each as soon as it is done. The
-  /// evaluation's fp32 reference, if the sweep has one, is computed first on the whole budget.
+  /// evaluation's fp32 reference and the activation calibration, if the sweep has them and a
+  /// unit needs them, are computed first on the whole budget.
   private func executeAndJournal(_ units: [WorkUnit], layout: inout Layout, resumed: [Int: UnitResult]) throws -> [UnitResult] {
     if !units.isEmpty, let evaluator = layout.context.evaluator {
       layout.referenceSeconds = try evaluator.prepareReference(threads: threads)
       log?("evaluation: fp32 reference of \(evaluator.sentences.count) sentences in \(String(format: "%.2f", layout.referenceSeconds)) s")
+    }
+    if let calibrator = layout.context.calibrator, units.contains(where: { experiment.sensitivity(of: $0.run.point) == .activation }) {
+      let calibrated = try calibrator.prepare(threads: threads, journal: layout.journal)
+      let what = "calibration: \(calibrated.metadata.sentences) sentences, \(calibrated.metadata.tokens) tokens, sensitivities sha256 \(calibrated.sha256.prefix(12))…"
+      switch calibrated.source {
+      case .computed(let seconds):
+        layout.calibrationSeconds = seconds
+        log?("\(what), computed in \(String(format: "%.2f", seconds)) s and journaled in \(layout.journal.calibrationURL.path)")
+      case .journal(let race):
+        log?("\(what), from \(layout.journal.calibrationURL.path)" + (race ? " (another process journaled its calibration first; this one's is not used)" : ""))
+      case .installed:
+        log?(what)
+      }
+      noteUncovered(calibrated.model, source: "sensitivity activation", in: layout.context)
     }
     let resumedCost = layout.units.filter { resumed[$0.index] != nil }.reduce(0) { $0 + $1.cost }
     let progress = ProgressLine(costs: units.map(\.cost), resumed: resumed.count, resumedCost: resumedCost, log: log)
@@ -195,25 +219,63 @@ public struct SweepRunner: Sendable {
     }
   }
 
-  /// What every run of a sweep shares: the model, the resolved base plan, the sensitivities,
-  /// and the model-output evaluator when the experiment has one.
+  /// What every run of a sweep shares: the model, the resolved base plan, the sensitivities
+  /// file, the calibrator and the model-output evaluator when the experiment has them.
   public struct Context: Sendable {
     public var model: Model
     public var basePlan: [ResolvedTensor]
+    /// The experiment's sensitivities file (`"sensitivities": "S.safetensors"`), loaded.
     public var sensitivities: Model?
     public var evaluator: SweepEvaluator?
+    /// Computes `"sensitivities": {"calibration": …}` when a run needs them.
+    public var calibrator: SweepCalibrator? = nil
   }
 
-  /// Loads the model (once per sweep), the config and the sensitivities, resolves the plan, and
-  /// makes the evaluator (which loads its encoder only when a run needs it).
+  /// Loads the model (once per sweep), the config and the sensitivities file, resolves the plan,
+  /// and makes the evaluator and the calibrator (which load their encoder only when a run needs
+  /// it; the calibrator checks its corpus against the evaluation's now).
   public func prepareContext() throws -> Context {
     let model = try SweepModelLoader.model(experiment.model, generator: experiment.generator)
     for note in model.inferenceNotes { log?("note: \(note)") }
     let config = try SweepModelLoader.config(experiment.config, experimentFile: experiment.file.path)
     let basePlan = try KMeansPalettizer(model: model, config: config).plan
-    let sensitivities = try experiment.sensitivities.map { try Model.load(safetensors: $0) }
+    var sensitivities: Model?
+    if case .file(let url) = experiment.sensitivities { sensitivities = try Model.load(safetensors: url) }
     let evaluator = try experiment.embeddingEvaluation.map { _ in try SweepEvaluator(experiment: experiment, log: log) }
-    return Context(model: model, basePlan: basePlan, sensitivities: sensitivities, evaluator: evaluator)
+    var calibrator: SweepCalibrator?
+    if case .calibration = experiment.sensitivities { calibrator = try SweepCalibrator(experiment: experiment, log: log) }
+    let context = Context(model: model, basePlan: basePlan, sensitivities: sensitivities, evaluator: evaluator, calibrator: calibrator)
+    if let sensitivities, experiment.gridPoints.contains(where: { experiment.sensitivity(of: $0) == .file }) {
+      noteUncovered(sensitivities, source: "sensitivities file", in: context)
+    }
+    return context
+  }
+
+  /// Notes, once, the tensors the base plan selects that `sensitivities` has no entry for: the
+  /// runs using them cluster those tensors unweighted (the pooler under activation sensitivities,
+  /// which no input reaches).
+  private func noteUncovered(_ sensitivities: Model, source: String, in context: Context) {
+    let names = Set(sensitivities.tensorNames)
+    let missing = context.basePlan.filter { $0.spec != nil && !names.contains($0.name) }.map(\.name)
+    if !missing.isEmpty {
+      log?("note: \(source) has no entry for \(missing.count) selected tensor(s), clustered unweighted: \(missing.joined(separator: ", "))")
+    }
+  }
+
+  /// The sensitivities a run's k-means is weighted with (``Experiment/sensitivity(of:)``) and,
+  /// for calibrated ones, their hash; the calibration is prepared here if it was not before
+  /// (``SweepCalibrator/prepare(threads:journal:)`` without a journal).
+  func sensitivities(of run: SweepRun, in context: Context) throws -> (model: Model?, sha256: String?) {
+    switch experiment.sensitivity(of: run.point) {
+    case .none: return (nil, nil)
+    case .file: return (context.sensitivities, nil)
+    case .activation:
+      guard let calibrator = context.calibrator else {
+        preconditionFailure("sensitivity activation without sensitivities.calibration passed Experiment.parse")
+      }
+      let calibrated = try calibrator.prepare(threads: run.workers, journal: nil)
+      return (calibrated.model, calibrated.sha256)
+    }
   }
 
   /// The rows, summary row and manifest record of one run.
@@ -231,7 +293,7 @@ public struct SweepRunner: Sendable {
   /// Runs one whole run as a single unit and assembles its outputs (``Reproducer``, benchmarks).
   func execute(_ run: SweepRun, in context: Context) throws -> Executed {
     let units = UnitPlanner.units([try work(of: run, in: context)], policy: .wholeRuns)
-    return SweepMerger.assemble(run, try units.map { try execute($0, in: context) }, generator: experiment.generator)
+    return SweepMerger.assemble(run, try units.map { try execute($0, in: context) }, experiment: experiment)
   }
 
   /// `run`'s plan: the base plan with the grid point applied to every selected tensor, the
@@ -265,7 +327,7 @@ public struct SweepRunner: Sendable {
     let (selected, rejection) = resolvedPlan(unit.run, in: context)
     let names = Set(unit.tensors)
     let plan = selected.filter { names.contains($0.name) }
-    let fixed = RowPrefix(run: unit.run, generator: experiment.generator)
+    let fixed = RowPrefix(run: unit.run, generator: experiment.generator, sensitivity: experiment.sensitivity(of: unit.run.point))
     var result = UnitResult(
       unit: unit.id, run: unit.run.key, tensors: unit.tensors, rows: [], results: [], skipped: 0,
       rejection: rejection, warnings: [], evaluation: [:], engineSeconds: 0)
@@ -277,9 +339,11 @@ public struct SweepRunner: Sendable {
       return result
     }
 
+    let sensitivities = try sensitivities(of: unit.run, in: context)
+    result.sensitivitiesSHA256 = sensitivities.sha256
     let start = DispatchTime.now().uptimeNanoseconds
     let palettized = try KMeansPalettizer(model: model, plan: plan).prepare(
-      numWorkers: unit.run.workers, seed: unit.run.seed, generator: experiment.generator, sensitivities: context.sensitivities)
+      numWorkers: unit.run.workers, seed: unit.run.seed, generator: experiment.generator, sensitivities: sensitivities.model)
     result.engineSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     result.warnings = palettized.warnings
     result.results = palettized.palettized.map { UnitResult.TensorResult(name: $0.name, result: $0.result) }

@@ -23,6 +23,10 @@ public struct UnitResult: Sendable, Equatable {
   /// unit: ``RunEvaluation/unitValues``, keyed by summary column and a few manifest keys); kept
   /// in the journal with the rest. Empty without an evaluation.
   public var evaluation: [String: String]
+  /// ``ActivationSensitivities/contentSHA256`` of the calibrated sensitivities the unit's
+  /// tensors were weighted with; `nil` when it used none or a sensitivities file (whose hash
+  /// the manifest's inputs hold).
+  public var sensitivitiesSHA256: String? = nil
   /// Wall-clock seconds of the engine for this unit (a timing value).
   public var engineSeconds: Double
   /// Wall-clock seconds this unit spent computing its run's evaluation (0 when another run with
