@@ -6,11 +6,7 @@ import Testing
   import Glibc
 #endif
 
-/// The deterministic content of a sweep's three outputs.
-private func outputs(_ experiment: Experiment) throws -> [String] {
-  [try SyntheticSweep.withoutTiming(experiment.output), try SyntheticSweep.withoutTiming(experiment.summaryURL),
-   String(decoding: try Data(contentsOf: experiment.manifestURL), as: UTF8.self)]
-}
+private func outputs(_ experiment: Experiment) throws -> [String] { try SweepOutputs.deterministic(experiment) }
 
 /// An experiment slow enough to be killed part-way (vector k-means, 48 units of ~10-50 ms).
 private func slowExperiment(in folder: URL) throws -> URL {

@@ -4,17 +4,8 @@ import Testing
 @testable import PaletteHarness
 @testable import Palettization
 
-/// The deterministic content of a sweep's three outputs (timing columns aside).
-private func outputs(_ experiment: Experiment) throws -> [String] {
-  [try SyntheticSweep.withoutTiming(experiment.output), try SyntheticSweep.withoutTiming(experiment.summaryURL),
-   String(decoding: try Data(contentsOf: experiment.manifestURL), as: UTF8.self)]
-}
-
-/// A CSV's rows as dictionaries by column name.
-private func records(_ url: URL) throws -> [[String: String]] {
-  let table = try CSVTable(contentsOf: url)
-  return table.rows.map { Dictionary(uniqueKeysWithValues: zip(table.header, $0)) }
-}
+private func outputs(_ experiment: Experiment) throws -> [String] { try SweepOutputs.deterministic(experiment) }
+private func records(_ url: URL) throws -> [[String: String]] { try SweepOutputs.records(url) }
 
 /// Replaces the cell of `column` in the first data row of the CSV at `url` by `transform` of it.
 private func tamper(_ url: URL, column: String, row: Int = 0, _ transform: (String) -> String) throws {
