@@ -458,17 +458,18 @@ struct SweepCalibrationTests {
     }
     let elsewhere = "recorded on Haswell (OpenBLAS 0.3.21 DYNAMIC_ARCH Haswell), this machine \(core)"
     let near = try keep(1 + 0x1p-20)
-    #expect(near > 0 && near < 1e-5)
+    let tolerance = CSVNumber.format(Reproducer.CalibrationTolerance.standard.relative)
+    #expect(near > 0 && near < Reproducer.CalibrationTolerance.standard.relative)
     let within = try Reproducer(manifestURL: outcome.manifestURL).run()
     #expect(within.lines.contains(
-      "calibration: match within tolerance (\(elsewhere): largest relative difference \(CSVNumber.format(near)) <= 1e-05; 5 sentences, "
+      "calibration: match within tolerance (\(elsewhere): largest relative difference \(CSVNumber.format(near)) <= \(tolerance); 5 sentences, "
         + "\(record.tokens) tokens); the runs are re-run with the recorded sensitivities of tiny.calibration.safetensors, so their results "
         + "are compared bit for bit"), "\(within.lines)")
 
     let far = try keep(1000)
     let beyond = try Reproducer(manifestURL: outcome.manifestURL).run()
     #expect(beyond.lines.contains(
-      "calibration: MISMATCH re-computed sensitivities differ from the recorded by up to \(CSVNumber.format(far)) relative, more than 1e-05 (\(elsewhere))"),
+      "calibration: MISMATCH re-computed sensitivities differ from the recorded by up to \(CSVNumber.format(far)) relative, more than \(tolerance) (\(elsewhere))"),
             "\(beyond.lines)")
     // The runs used the kept (scaled) values, not the re-computed ones: the activation runs no
     // longer reproduce, the unweighted ones do.
