@@ -80,8 +80,9 @@ public final class SweepEvaluator: @unchecked Sendable {
   }
 
   /// The files of a sentence-transformers model directory that the encoder reads besides
-  /// `model`: ``EmbeddingEvaluationSettings/encoderFiles(pooling:)``, with the Pooling folder as
-  /// the directory's `modules.json` names it (`1_Pooling` when it cannot be read).
+  /// `model`: its configuration, tokenizer and pipeline files, with the Pooling folder's
+  /// `config.json` where the directory's `modules.json` names it (`1_Pooling` when it cannot be
+  /// read).
   public static func encoderFiles(beside model: URL) -> [URL] {
     let folder = model.deletingLastPathComponent()
     var pooling = "1_Pooling"
@@ -90,7 +91,11 @@ public final class SweepEvaluator: @unchecked Sendable {
        let path = modules[1]["path"] as? String {
       pooling = path
     }
-    return EmbeddingEvaluationSettings.encoderFiles(pooling: pooling).map { folder.appendingPathComponent($0) }
+    var files = ["config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json",
+                 "sentence_bert_config.json", "modules.json"]
+    let poolingConfig = pooling.isEmpty ? "config.json" : "\(pooling)/config.json"
+    if !files.contains(poolingConfig) { files.append(poolingConfig) }
+    return files.map { folder.appendingPathComponent($0) }
   }
 
   /// The OpenBLAS this process evaluates with.

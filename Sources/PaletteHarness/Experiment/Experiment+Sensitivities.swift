@@ -20,23 +20,7 @@ extension Experiment {
     guard let calibrationNode = fields["calibration"] else {
       throw node.fail(#"must name how to compute them, e.g. {"calibration": {"corpus": "corpus/calibration.txt", "max_sentences": 256}}"#)
     }
-    let calibration = try calibrationNode.object(allowed: ["corpus", "max_sentences", "batch_size"])
-    guard case .safetensors = model else {
-      throw calibrationNode.fail(
-        "needs a safetensors model: the encoder reads the experiment's model.safetensors with the sentence-transformers files of its folder, and this experiment's model is synthetic")
-    }
-    guard let corpusNode = calibration["corpus"] else { throw calibrationNode.fail("is missing the required key 'corpus'") }
-    guard let maxNode = calibration["max_sentences"] else {
-      throw calibrationNode.fail("is missing the required key 'max_sentences'")
-    }
-    let maxSentences = try maxNode.int()
-    guard maxSentences >= 1 else { throw maxNode.fail("must be at least 1, found \(maxSentences)") }
-    var batchSize = ActivationCalibrationSettings.defaultBatchSize
-    if let batchNode = calibration["batch_size"] {
-      batchSize = try batchNode.int()
-      guard batchSize >= 1 else { throw batchNode.fail("must be at least 1, found \(batchSize)") }
-    }
-    return .calibration(ActivationCalibrationSettings(corpus: try path(corpusNode), maxSentences: maxSentences, batchSize: batchSize))
+    return .calibration(try parseEncoderCorpus(calibrationNode, model: model, path: path))
   }
 
   /// Parses one value of the grid key `sensitivity`, which must name sensitivities the
