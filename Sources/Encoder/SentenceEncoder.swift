@@ -75,10 +75,18 @@ public struct SentenceEncoder: Sendable {
 
   /// Embeddings of already tokenized sentences, in input order.
   public func encode(ids: [[Int32]], batchSize: Int = 64, threads: Int = 1) -> EmbeddingMatrix {
+    encode(ids: ids, batchSize: batchSize, threads: threads, observer: nil)
+  }
+
+  /// ``encode(ids:batchSize:threads:)``, with `observer` called on the calling thread with
+  /// every Linear's input rows, batch by batch in ``batches(_:batchSize:)`` order, layer by
+  /// layer, site by site: the rows and order ``forEachLinearInput(_:batchSize:threads:_:)``
+  /// gives, so statistics and embeddings come from one pass.
+  func encode(ids: [[Int32]], batchSize: Int, threads: Int, observer: LinearInputObserver?) -> EmbeddingMatrix {
     let w = model.config.hiddenSize
     var out = EmbeddingMatrix(rows: ids.count, dimension: w)
     for batch in Self.batches(ids, batchSize: batchSize) {
-      let pooled = pooling.pool(model.forward(batch.map { ids[$0] }, blas: blas, threads: threads))
+      let pooled = pooling.pool(model.forward(batch.map { ids[$0] }, blas: blas, threads: threads, observer: observer))
       for (row, position) in batch.enumerated() {
         out.values.replaceSubrange((position * w)..<((position + 1) * w), with: pooled[row: row])
       }

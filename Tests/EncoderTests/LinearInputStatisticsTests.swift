@@ -44,6 +44,21 @@ struct LinearInputStatisticsTests {
     #expect(LinearInputStatistics.unreachedWeights == ["pooler.dense.weight"])
   }
 
+  @Test("one pass gives bitwise the embeddings and Gram matrices of the two separate passes", arguments: [1, 3])
+  func onePassEqualsTwo(batchSize: Int) throws {
+    let encoder = try TinyBERT.encoder()
+    let sentences = BERTForwardTests.sentences
+    let ids = encoder.tokenize(sentences)
+    let (embeddings, stats) = encoder.encodeWithLinearInputStatistics(ids: ids, batchSize: batchSize, threads: 2)
+    let separate = encoder.linearInputStatistics(sentences, batchSize: batchSize, threads: 2)
+    #expect(embeddings.values.map(\.bitPattern) == encoder.encode(ids: ids, batchSize: batchSize, threads: 2).values.map(\.bitPattern))
+    #expect(stats.tokens == separate.tokens && stats.sentences == separate.sentences)
+    #expect(Set(stats.grams.keys) == Set(separate.grams.keys) && !stats.grams.isEmpty)
+    for (name, gram) in stats.grams {
+      #expect(gram.values.map(\.bitPattern) == separate.grams[name]?.values.map(\.bitPattern), "\(name)")
+    }
+  }
+
   @Test("Gram matrices of the real model are bitwise identical for 1 and 2 threads")
   func threadInvariance() throws {
     let encoder = try Fixtures.miniLM()
