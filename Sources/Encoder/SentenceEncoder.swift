@@ -37,9 +37,11 @@ public struct SentenceEncoder: Sendable {
   /// Loads a sentence-transformers model directory: `config.json`, `model.safetensors`,
   /// `vocab.txt`, `tokenizer_config.json`, `special_tokens_map.json`,
   /// `sentence_bert_config.json`, `modules.json`, `1_Pooling/config.json`.
+  /// `weightsFile` replaces the folder's `model.safetensors` (an experiment's model file beside
+  /// the other files).
   /// - Throws: ``EncoderError`` naming the missing or faulty file (and suggesting
   ///   `scripts/setup` for a missing one).
-  public init(modelDirectory folder: URL) throws(EncoderError) {
+  public init(modelDirectory folder: URL, weightsFile: URL? = nil) throws(EncoderError) {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
       throw EncoderError(file: folder.path, problem: "is not a model directory; run scripts/setup to fetch models/minilm")
@@ -47,7 +49,7 @@ public struct SentenceEncoder: Sendable {
     let config = try BERTConfig(contentsOf: folder.appendingPathComponent("config.json"))
     let tokenizer = try BertTokenizer(modelDirectory: folder)
     let pooling = try SentencePooling(modelDirectory: folder)
-    let model = try BERTModel(config: config, weightsFile: folder.appendingPathComponent("model.safetensors"))
+    let model = try BERTModel(config: config, weightsFile: weightsFile ?? folder.appendingPathComponent("model.safetensors"))
     try self.init(tokenizer: tokenizer, model: model, pooling: pooling)
   }
 

@@ -28,6 +28,8 @@ public struct ActivationCalibration: Sendable {
   public var batchSize: Int
   /// Threads of the forward pass; the result does not depend on it.
   public var threads: Int
+  /// The weights; `nil`: the directory's `model.safetensors`.
+  public var weightsFile: URL?
 
   /// The files of a model directory that determine what reaches the Linears, hashed into the
   /// metadata (pooling and normalisation come after the last Linear).
@@ -35,7 +37,9 @@ public struct ActivationCalibration: Sendable {
                                   "special_tokens_map.json", "sentence_bert_config.json"]
 
   /// - Precondition: `maxSentences`, `batchSize` and `threads` are at least 1.
-  public init(modelDirectory: URL, corpus: URL, maxSentences: Int? = nil, batchSize: Int = 64, threads: Int = 1) {
+  public init(
+    modelDirectory: URL, corpus: URL, maxSentences: Int? = nil, batchSize: Int = 64, threads: Int = 1, weightsFile: URL? = nil
+  ) {
     precondition(maxSentences.map { $0 >= 1 } ?? true, "maxSentences must be at least 1")
     precondition(batchSize >= 1 && threads >= 1, "batchSize and threads must be at least 1")
     self.modelDirectory = modelDirectory
@@ -43,6 +47,7 @@ public struct ActivationCalibration: Sendable {
     self.maxSentences = maxSentences
     self.batchSize = batchSize
     self.threads = threads
+    self.weightsFile = weightsFile
   }
 
   /// Reads the corpus, loads the model and computes the sensitivities.
@@ -50,7 +55,7 @@ public struct ActivationCalibration: Sendable {
   ///   file; ``CalibrationError`` when a file cannot be hashed.
   public func run() throws -> ActivationSensitivities {
     let sentences = try calibrationSentences()
-    return try run(encoder: SentenceEncoder(modelDirectory: modelDirectory), sentences: sentences)
+    return try run(encoder: SentenceEncoder(modelDirectory: modelDirectory, weightsFile: weightsFile), sentences: sentences)
   }
 
   /// Computes the sensitivities with an encoder already loaded from ``modelDirectory`` (a
@@ -67,12 +72,15 @@ public struct ActivationCalibration: Sendable {
     return Array(sentences.prefix(maxSentences))
   }
 
-  private func run(encoder: SentenceEncoder, sentences: [String]) throws -> ActivationSensitivities {
+  /// Computes the sensitivities of `sentences` (``calibrationSentences()`` when the caller has
+  /// read them already) with an encoder loaded from ``modelDirectory`` and ``weightsFile``.
+  func run(encoder: SentenceEncoder, sentences: [String]) throws -> ActivationSensitivities {
     let (tensors, moments) = Self.sensitivities(of: encoder, sentences: sentences, batchSize: batchSize, threads: threads)
     let corpusHash = try Self.sha256(of: corpus)
     var hashes: [String: String] = [:]
     for name in Self.modelFiles {
-      let url = modelDirectory.appendingPathComponent(name)
+      let url = name == "model.safetensors" ? weightsFile ?? modelDirectory.appendingPathComponent(name)
+        : modelDirectory.appendingPathComponent(name)
       if FileManager.default.fileExists(atPath: url.path) { hashes[name] = try Self.sha256(of: url) }
     }
     var result = ActivationSensitivities(tensors: tensors, metadata: CalibrationMetadata(

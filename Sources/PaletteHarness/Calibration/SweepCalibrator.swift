@@ -160,9 +160,11 @@ public final class SweepCalibrator: @unchecked Sendable {
     counter.lock()
     computed += 1
     counter.unlock()
+    let folder = modelFile.deletingLastPathComponent()
     let calibration = ActivationCalibration(
-      modelDirectory: modelFile.deletingLastPathComponent(), corpus: settings.corpus, maxSentences: settings.maxSentences,
-      batchSize: settings.batchSize, threads: max(1, threads))
-    return try calibration.run(encoder: SentenceEncoder(modelFile: modelFile))
+      modelDirectory: folder, corpus: settings.corpus, maxSentences: settings.maxSentences,
+      batchSize: settings.batchSize, threads: max(1, threads), weightsFile: modelFile)
+    return try calibration.run(
+      encoder: SentenceEncoder(modelDirectory: folder, weightsFile: modelFile), sentences: sentences)
   }
 }

@@ -125,7 +125,7 @@ public final class SweepEvaluator: @unchecked Sendable {
   }
 
   private func loadReference(threads: Int) throws -> Reference {
-    let encoder = try SentenceEncoder(modelFile: modelFile)
+    let encoder = try SentenceEncoder(modelDirectory: modelFile.deletingLastPathComponent(), weightsFile: modelFile)
     let ids = encoder.tokenize(sentences)
     let (embeddings, statistics) = encoder.encodeWithLinearInputStatistics(ids: ids, batchSize: settings.batchSize, threads: threads)
     var hasher = SHA256Hasher()
