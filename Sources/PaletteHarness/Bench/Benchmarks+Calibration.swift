@@ -41,13 +41,12 @@ extension Benchmarks {
     _ = calibrate()
     // Alternating the two (best of each) rather than timing one after the other: on this
     // shared machine the load drifts over seconds, which moved whole blocks of repetitions.
-    let once = Benchmarks(repetitions: 1, log: log)
     var encode = (seconds: Double.infinity, cpu: 0.0)
     var computed = (seconds: Double.infinity, cpu: 0.0, result: [String: Tensor]())
     for _ in 0..<max(1, repetitions) {
-      let e = once.time { encoder.encode(sentences, batchSize: batch, threads: threads) }
+      let e = timeOnce { encoder.encode(sentences, batchSize: batch, threads: threads) }
       if e.seconds < encode.seconds { encode = (e.seconds, e.cpu) }
-      let c = once.time { calibrate() }
+      let c = timeOnce { calibrate() }
       if c.seconds < computed.seconds { computed = c }
     }
     // Squares of finite activations, six Linears per layer: anything else is a bug, not input.
@@ -65,7 +64,7 @@ extension Benchmarks {
                    computed.seconds / encode.seconds, computed.cpu / encode.cpu, computed.result.count, hashing.seconds * 1e3))]
     log(format(out[0]))
     if settings.includeGram {
-      let gram = once.time { encoder.linearInputStatistics(sentences, batchSize: batch, threads: threads).tokens }
+      let gram = timeOnce { encoder.linearInputStatistics(sentences, batchSize: batch, threads: threads).tokens }
       out.append(Measurement(name: "full Gram matrices (dsyrk), \(sentences.count) sentences", seconds: gram.seconds, cpuSeconds: gram.cpu,
                              baseline: "evaluation pass", ratio: gram.seconds / encode.seconds,
                              note: String(format: "the diagonal-only pass is %.1fx faster", gram.seconds / computed.seconds)))

@@ -28,7 +28,7 @@ extension Benchmarks {
     var readPeak = MemorySampler.Peaks()
     for _ in 0..<max(1, repetitions) {
       let sampler = MemorySampler()
-      let r = try time1 { try Self.readPass(model, workers: workers) }
+      let r = try timeOnce { try Self.readPass(model, workers: workers) }
       readPeak = sampler.stop()
       if r.seconds < read.seconds { read = (r.seconds, r.cpu) }
     }
@@ -56,7 +56,7 @@ extension Benchmarks {
       // The vector config takes minutes on a 1B model: once is enough.
       for _ in 0..<(name.contains("cluster_dim") ? 1 : max(1, repetitions)) {
         let sampler = MemorySampler()
-        let r = try time1 { try palettizer.prepare(numWorkers: workers, seed: 0) }
+        let r = try timeOnce { try palettizer.prepare(numWorkers: workers, seed: 0) }
         let peak = sampler.stop()
         if r.seconds < best.seconds { best = (r.seconds, r.cpu) }
         if peak.resident > worstPeak.resident { worstPeak = peak }
@@ -88,18 +88,18 @@ extension Benchmarks {
     do {
       let count = bf16Rows * 4096
       let bytes = try Self.gaussianBytes(count: count, dtype: .bfloat16)
-      let read = time1 {
+      let read = timeOnce {
         let sum = bytes.withUnsafeBytes { raw in
           (0..<count).reduce(0.0) { sum, t in
             let x = Double(BFloat16.float(fromBits: raw.loadUnaligned(fromByteOffset: 2 * t, as: UInt16.self)))
             return sum + x * x
           }
         }
-        Self.scaleSink.withLock { $0 += sum }  // keeps the pass from being optimised away
+        Self.sink.withLock { $0 += sum }  // keeps the pass from being optimised away
       }
       let before = MemorySampler.status()["VmRSS"] ?? 0
       let sampler = MemorySampler()
-      let r = try time1 {
+      let r = try timeOnce {
         try bytes.withUnsafeBytes { raw in
           try Result { () throws(PalettizationError) in
             try TensorPalettizer.palettize(halfPrecision: raw, shape: [bf16Rows, 4096], dtype: .bfloat16, spec: spec, options: exact)
@@ -122,10 +122,10 @@ extension Benchmarks {
       for i in values.indices { values[i] = Float(random.laplace(scale: 0.02)) }
       let tensor = Tensor(shape: [32000, 4096], values: values)
       values = []
-      let read = time1 { Self.readPass(tensor) }
+      let read = timeOnce { Self.readPass(tensor) }
       let before = MemorySampler.status()["VmRSS"] ?? 0
       let sampler = MemorySampler()
-      let r = try time1 { try TensorPalettizer.palettize(tensor, spec: spec, options: exact, op: .linear) }
+      let r = try timeOnce { try TensorPalettizer.palettize(tensor, spec: spec, options: exact, op: .linear) }
       let peak = sampler.stop()
       let above = peak.resident - before
       out.append(Measurement(
@@ -139,15 +139,6 @@ extension Benchmarks {
     return out
   }
 
-  private static let scaleSink = Mutex<Double>(0)
-
-  /// One timed call (wall and CPU seconds) and its result.
-  func time1<R>(_ body: () throws -> R) rethrows -> (seconds: Double, cpu: Double, result: R) {
-    let cpu0 = Self.cpuSeconds()
-    let t0 = DispatchTime.now().uptimeNanoseconds
-    let r = try body()
-    return (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, Self.cpuSeconds() - cpu0, r)
-  }
 
   /// `2.41 GiB (anonymous 1.10 GiB, file-backed 1.31 GiB)`.
   static func describe(_ p: MemorySampler.Peaks) -> String {
@@ -188,7 +179,7 @@ extension Benchmarks {
       }
     }
     let sum = total.withLock { $0 }
-    scaleSink.withLock { $0 += sum }
+    sink.withLock { $0 += sum }
     return sum
   }
 

@@ -32,18 +32,20 @@ public struct Benchmarks {
 
   /// Best-of-`repetitions` wall time of `body`, with the CPU time of that repetition.
   func time<R>(_ body: () throws -> R) rethrows -> (seconds: Double, cpu: Double, result: R) {
-    var best = (seconds: Double.infinity, cpu: 0.0)
-    var last: R?
-    for _ in 0..<max(1, repetitions) {
-      let cpu0 = Self.cpuSeconds()
-      let t0 = DispatchTime.now().uptimeNanoseconds
-      let r = try body()
-      let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-      let cpu = Self.cpuSeconds() - cpu0
-      if seconds < best.seconds { best = (seconds, cpu) }
-      last = r
+    var best = try timeOnce(body)
+    for _ in 1..<max(1, repetitions) {
+      let r = try timeOnce(body)
+      best = r.seconds < best.seconds ? r : (best.seconds, best.cpu, r.result)
     }
-    return (best.seconds, best.cpu, last!)
+    return best
+  }
+
+  /// One timed call (wall and CPU seconds) and its result.
+  func timeOnce<R>(_ body: () throws -> R) rethrows -> (seconds: Double, cpu: Double, result: R) {
+    let cpu0 = Self.cpuSeconds()
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let r = try body()
+    return (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, Self.cpuSeconds() - cpu0, r)
   }
 
   /// User + system CPU seconds of this process so far.
@@ -85,7 +87,7 @@ public struct Benchmarks {
     return s
   }
 
-  private static let sink = Mutex<Double>(0)
+  static let sink = Mutex<Double>(0)
 
   /// The single-tensor engine figures of the engine-core issue.
   public func engine(large: Bool) throws -> [Measurement] {
