@@ -22,11 +22,6 @@ struct JSONObjectFile {
     self.object = object
   }
 
-  init(path: String, object: [String: Any]) {
-    self.path = path
-    self.object = object
-  }
-
   /// Whether a JSONSerialization value is `true`/`false`. (`value is Bool` also holds for the
   /// numbers 0 and 1 in swift-corelibs-foundation, whose JSON booleans are NSNumbers of type `c`.)
   static func isBoolean(_ value: Any) -> Bool {

@@ -139,7 +139,6 @@ extension Benchmarks {
     return out
   }
 
-
   /// `2.41 GiB (anonymous 1.10 GiB, file-backed 1.31 GiB)`.
   static func describe(_ p: MemorySampler.Peaks) -> String {
     let g = 1_073_741_824.0

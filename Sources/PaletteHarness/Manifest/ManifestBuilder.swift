@@ -61,7 +61,7 @@ struct ManifestBuilder {
   /// the metadata of the sensitivities its runs used (`nil` when none did).
   func build(
     seeds: [UInt64], seedsDrawn: Bool, results: CSVTable, resultsURL: URL, summaryURL: URL,
-    runs: [RunManifest.RunRecord], shard: Shard?, evaluation: (SweepEvaluator, [[String: String]])? = nil,
+    runs: [RunManifest.RunRecord], evaluation: (SweepEvaluator, [[String: String]])? = nil,
     calibration: (SweepCalibrator, CalibrationMetadata?)? = nil
   ) throws -> RunManifest {
     let inputs = try inputs()
@@ -78,7 +78,7 @@ struct ManifestBuilder {
       outputs: .init(
         csv: relative(resultsURL), summary: relative(summaryURL),
         csvDeterministicSHA256: ResultHashing.hash(rows: results.rows, header: results.header)),
-      runs: runs, shard: shard?.description,
+      runs: runs,
       evaluation: evaluation.map { evaluator, values in
         RunManifest.EvaluationRecord(evaluator: evaluator, runValues: values, inputs: inputs, relative: relative)
       })

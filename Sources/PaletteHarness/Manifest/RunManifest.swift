@@ -23,8 +23,6 @@ public struct RunManifest: Codable, Sendable, Equatable {
   public var outputs: OutputRecord
   /// One entry per (grid point, seed, workers) run, in run order.
   public var runs: [RunRecord]
-  /// Shard `i/n` this manifest covers, `nil` for a whole sweep.
-  public var shard: String?
   /// The model-output evaluation's settings and environment; `nil` without one.
   public var evaluation: EvaluationRecord? = nil
   /// The activation calibration's settings and sensitivities; `nil` without one.
@@ -84,7 +82,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
   enum CodingKeys: String, CodingKey {
     case format, harnessVersion = "harness_version", gitCommit = "git_commit"
     case swiftVersion = "swift_version", gslVersion = "gsl_version", os, arch, generator
-    case seeds, seedsDrawn = "seeds_drawn", workers, experiment, inputs, outputs, runs, shard
+    case seeds, seedsDrawn = "seeds_drawn", workers, experiment, inputs, outputs, runs
     case evaluation, calibration
   }
 }

@@ -129,7 +129,7 @@ public enum SweepMerger {
     }
     let manifest = try ManifestBuilder(experiment: experiment, manifestURL: experiment.manifestURL).build(
       seeds: seeds, seedsDrawn: seedsDrawn, results: results, resultsURL: experiment.output,
-      summaryURL: experiment.summaryURL, runs: records, shard: nil,
+      summaryURL: experiment.summaryURL, runs: records,
       evaluation: evaluator.map { ($0, executed.map(\.evaluation)) },
       calibration: calibration.map { calibrator, used in (calibrator, used?.metadata) })
     try FileManager.default.createDirectory(at: experiment.output.deletingLastPathComponent(), withIntermediateDirectories: true)

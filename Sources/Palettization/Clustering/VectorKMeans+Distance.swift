@@ -13,8 +13,6 @@ enum WidthAny: VectorWidth { @inline(__always) static func value(_ d: Int) -> In
 /// A value `≥ y`, given `x = fl(y)` the result of one rounded `Double` operation (relative error
 /// ≤ 2⁻⁵³, no subnormals). Adding `|x|·2⁻⁵⁰` outweighs both that error and its own rounding.
 @inline(__always) func roundedUp(_ x: Double) -> Double { x + x.magnitude * 0x1p-50 }
-/// A value `≤ y` under the same conditions.
-@inline(__always) func roundedDown(_ x: Double) -> Double { x - x.magnitude * 0x1p-50 }
 
 extension VectorKMeans {
   /// An upper bound of the Euclidean distance a centroid moved, from `squaredMove`, the

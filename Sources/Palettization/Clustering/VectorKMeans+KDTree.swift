@@ -16,7 +16,6 @@ extension VectorKMeans {
   /// - Complexity: building is O(n·d·log(n / leafSize)) for balanced splits (one partition pass
   ///   per level), O(n·d) memory.
   struct KDTree {
-    let n: Int
     let dimension: Int
     let nodeCount: Int
     /// Deepest node depth (the root is 0).
@@ -53,7 +52,6 @@ extension VectorKMeans {
       precondition(d >= 1 && points.count % d == 0 && points.count >= d, "KDTree needs at least one whole vector")
       let n = points.count / d
       precondition(n < Int(Int32.max), "KDTree indexes vectors with Int32")
-      self.n = n
       self.dimension = d
       order = .allocate(capacity: n)
       sortedPoints = .allocate(capacity: n * d)
