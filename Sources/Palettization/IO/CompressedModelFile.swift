@@ -58,7 +58,7 @@ public enum CompressedModelFile {
       }
       var storedIndices = r.indices
       if let mask = r.mask {
-        storedIndices = zip(r.indices, mask.stored).compactMap { $1 ? $0 : nil }
+        storedIndices = SparseSelection.compact(mask.stored, count: mask.storedCount) { r.indices[$0] }
         let bits = IndexPacking.pack(mask.elementBits(layout: r.layout).map { $0 ? 1 : 0 }, bits: 1)
         writer.append(SafeTensorsEntry(name: "\(name).mask", dtype: .uint8, shape: [bits.count], bytes: bits))
       }
@@ -139,15 +139,7 @@ public enum CompressedModelFile {
         throw fail("tensor '\(name)': \(name).indices holds \(packed.count) bytes, expected \((storedCount * spec.nBits + 7) / 8)")
       }
       var indices = IndexPacking.unpack(packed, bits: spec.nBits, count: storedCount)
-      if let mask {
-        var full = [UInt8](repeating: 0, count: indexCount)
-        var next = 0
-        for i in full.indices where mask.stored[i] {
-          full[i] = indices[next]
-          next += 1
-        }
-        indices = full
-      }
+      if let mask { indices = SparseSelection.expand(indices, flags: mask.stored) }
       let lutCount = layout.blockCount * spec.lutSize * layout.clusterDim
       var result = PalettizedTensor(
         spec: spec, options: ClusteringOptions(), layout: layout, dtype: dtype, lut: [],
