@@ -54,13 +54,10 @@ public struct ModelPalettization {
     if self.seed == nil { log("seed: \(seed) (drawn; pass --seed \(seed) to repeat this run)") }
     let sensitivities = try self.sensitivities.map { try Model.load(safetensors: $0) }
     let palettizer = try KMeansPalettizer(model: model, config: config).withPruning(pruning)
-    if let sensitivities {
-      // A misspelt or missing name would otherwise silently cluster that tensor unweighted.
-      let names = Set(sensitivities.tensorNames)
-      let missing = palettizer.plan.filter { $0.spec != nil && !names.contains($0.name) }.map(\.name)
-      if !missing.isEmpty {
-        log("note: \(self.sensitivities?.path ?? "sensitivities") has no entry for \(missing.count) selected tensor(s), clustered unweighted: \(missing.joined(separator: ", "))")
-      }
+    // A misspelt or missing name would otherwise silently cluster that tensor unweighted.
+    if let sensitivities, let note = Self.uncoveredNote(plan: palettizer.plan, sensitivities: sensitivities,
+                                                        source: self.sensitivities?.path ?? "sensitivities") {
+      log(note)
     }
     let start = DispatchTime.now().uptimeNanoseconds
     let result = try palettizer.prepare(
@@ -88,5 +85,14 @@ public struct ModelPalettization {
     log("palettized \(result.palettized.count) tensors (\(result.palettizedParameters) parameters) in \(String(format: "%.3f", seconds)) s: "
       + "SNR \(String(format: "%.2f", result.snrDB)) dB, \(String(format: "%.4f", result.bitsPerWeight)) bits/weight")
     return table
+  }
+
+  /// `note: <source> has no entry for N selected tensor(s), clustered unweighted: …` for the
+  /// tensors `plan` selects that `sensitivities` does not cover; `nil` when it covers them all.
+  static func uncoveredNote(plan: [ResolvedTensor], sensitivities: Model, source: String) -> String? {
+    let names = Set(sensitivities.tensorNames)
+    let missing = plan.filter { $0.spec != nil && !names.contains($0.name) }.map(\.name)
+    guard !missing.isEmpty else { return nil }
+    return "note: \(source) has no entry for \(missing.count) selected tensor(s), clustered unweighted: \(missing.joined(separator: ", "))"
   }
 }

@@ -255,10 +255,8 @@ public struct SweepRunner: Sendable {
   /// runs using them cluster those tensors unweighted (the pooler under activation sensitivities,
   /// which no input reaches).
   private func noteUncovered(_ sensitivities: Model, source: String, in context: Context) {
-    let names = Set(sensitivities.tensorNames)
-    let missing = context.basePlan.filter { $0.spec != nil && !names.contains($0.name) }.map(\.name)
-    if !missing.isEmpty {
-      log?("note: \(source) has no entry for \(missing.count) selected tensor(s), clustered unweighted: \(missing.joined(separator: ", "))")
+    if let note = ModelPalettization.uncoveredNote(plan: context.basePlan, sensitivities: sensitivities, source: source) {
+      log?(note)
     }
   }
 
