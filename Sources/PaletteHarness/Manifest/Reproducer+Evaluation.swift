@@ -56,7 +56,7 @@ extension Reproducer {
     // The files on disk must hold what the manifest records.
     if let summaryRow {
       for column in RunEvaluation.summaryColumns {
-        let onDisk = summaryRow[ResultColumns.summary.firstIndex(of: column) ?? 0]
+        let onDisk = summaryRow[ResultColumns.summaryIndex(of: column)]
         if onDisk != recorded.value(of: column) {
           problems.append("\(column) in \(summaryName) is '\(onDisk)', the manifest records '\(recorded.value(of: column))'")
         }
@@ -111,8 +111,7 @@ extension Reproducer {
   /// Tensors whose re-evaluated `output_snr_db` differs from the recorded one by more than
   /// `limit` dB (infinities and empty cells must be equal).
   private static func outputSNRDifferences(fresh: [[String]], recorded: [[String]], limit: Double) -> [String] {
-    let tensor = ResultColumns.tensors.firstIndex(of: "tensor") ?? 0
-    let snr = ResultColumns.tensors.firstIndex(of: "output_snr_db") ?? 0
+    let tensor = ResultColumns.tensorName, snr = ResultColumns.outputSNR
     let old = Dictionary(recorded.map { ($0[tensor], $0[snr]) }, uniquingKeysWith: { a, _ in a })
     var problems: [String] = []
     for row in fresh {

@@ -45,12 +45,9 @@ public enum ResultHashing {
   /// a run's output SNR column.
   public static func hash(outputSNROf rows: [[String]]) -> String {
     var h = SHA256Hasher()
-    for row in rows { h.field(row[tensorColumn]) { $0.update(row[outputSNRColumn]) } }
+    for row in rows { h.field(row[ResultColumns.tensorName]) { $0.update(row[ResultColumns.outputSNR]) } }
     return h.hex()
   }
-
-  private static let tensorColumn = ResultColumns.tensors.firstIndex(of: "tensor")!
-  private static let outputSNRColumn = ResultColumns.tensors.firstIndex(of: "output_snr_db")!
 }
 
 extension JSONEncoder {

@@ -29,7 +29,7 @@ public enum ResultColumns {
   /// machines while the engine's results cannot: they are left out of every rows hash and
   /// recorded per run in the manifest's `evaluation` records instead, which `reproduce`
   /// compares on their own terms.
-  public static let evaluation: Set<String> = ["output_snr_db", "mean_cosine", "min_cosine", "neighbour_agreement"]
+  public static let evaluation = Set(RunEvaluation.summaryColumns + ["output_snr_db"])
 
   /// The run a per-tensor row belongs to, as ``SweepRun/key`` spells it (`config_id|seed|workers`).
   public static func runKey(ofTensorRow row: [String]) -> String {
@@ -44,6 +44,15 @@ public enum ResultColumns {
   private static let summaryConfigID = summary.firstIndex(of: "config_id")!
   private static let summarySeed = summary.firstIndex(of: "seed")!
   private static let summaryWorkers = summary.firstIndex(of: "workers")!
+  /// Positions of per-tensor columns other files read (constants of ``tensors``).
+  static let tensorName = tensors.firstIndex(of: "tensor")!
+  static let outputSNR = tensors.firstIndex(of: "output_snr_db")!
+  /// The position of `column`, one of ``summary``.
+  static func summaryIndex(of column: String) -> Int {
+    guard let index = summary.firstIndex(of: column) else { preconditionFailure("\(column) is not a summary column") }
+    return index
+  }
+
   private static let configID = tensors.firstIndex(of: "config_id")!
   private static let seed = tensors.firstIndex(of: "seed")!
   private static let workers = tensors.firstIndex(of: "workers")!
