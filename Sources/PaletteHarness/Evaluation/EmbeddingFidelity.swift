@@ -17,13 +17,39 @@ public struct EmbeddingFidelity: Sendable, Equatable {
   public var minCosine: Double
   public var neighbourAgreement: Double?
 
+  /// The reference side of a comparison, prepared once for comparing many candidates with it:
+  /// its unit rows and nearest neighbours.
+  public struct Reference: Sendable {
+    public let embeddings: EmbeddingMatrix
+    let unitRows: [Double]
+    /// ``EmbeddingFidelity/nearestNeighbours(_:)`` of the embeddings; `nil` below 2 rows.
+    let neighbours: [Int]?
+
+    /// - Complexity: O(n² · d) for n rows of dimension d.
+    public init(_ embeddings: EmbeddingMatrix) {
+      self.embeddings = embeddings
+      unitRows = EmbeddingFidelity.unitRows(embeddings)
+      neighbours = embeddings.rows >= 2
+        ? EmbeddingFidelity.nearestNeighbours(unitRows: unitRows, rows: embeddings.rows, dimension: embeddings.dimension) : nil
+    }
+  }
+
   /// Compares `candidate` with `reference` row by row.
   /// - Precondition: equal shapes, at least one row.
   /// - Complexity: O(n² · d) for n sentences of dimension d (the nearest neighbours).
   public init(reference: EmbeddingMatrix, candidate: EmbeddingMatrix) {
+    self.init(reference: Reference(reference), candidate: candidate)
+  }
+
+  /// Compares `candidate` with a prepared reference (the same values as
+  /// ``init(reference:candidate:)`` with its embeddings).
+  /// - Precondition: equal shapes, at least one row.
+  /// - Complexity: O(n² · d) for n sentences of dimension d (the candidate's neighbours).
+  public init(reference prepared: Reference, candidate: EmbeddingMatrix) {
+    let reference = prepared.embeddings
     precondition(reference.rows == candidate.rows && reference.dimension == candidate.dimension, "embedding shapes differ")
     precondition(reference.rows >= 1, "no sentences to compare")
-    let a = Self.unitRows(reference), b = Self.unitRows(candidate)
+    let a = prepared.unitRows, b = Self.unitRows(candidate)
     let d = reference.dimension
     cosines = (0..<reference.rows).map { i in
       var dot = 0.0
@@ -33,8 +59,8 @@ public struct EmbeddingFidelity: Sendable, Equatable {
     sentences = reference.rows
     meanCosine = cosines.reduce(0, +) / Double(cosines.count)
     minCosine = cosines.min() ?? .nan
-    if sentences >= 2 {
-      let before = Self.nearestNeighbours(reference), after = Self.nearestNeighbours(candidate)
+    if let before = prepared.neighbours {
+      let after = Self.nearestNeighbours(unitRows: b, rows: candidate.rows, dimension: d)
       neighbourAgreement = Double(zip(before, after).filter { $0 == $1 }.count) / Double(sentences)
     } else {
       neighbourAgreement = nil
@@ -45,7 +71,11 @@ public struct EmbeddingFidelity: Sendable, Equatable {
   /// index. `-1` when there is no other row.
   /// - Complexity: O(n² · d).
   public static func nearestNeighbours(_ m: EmbeddingMatrix) -> [Int] {
-    let u = unitRows(m), d = m.dimension, n = m.rows
+    nearestNeighbours(unitRows: unitRows(m), rows: m.rows, dimension: m.dimension)
+  }
+
+  /// ``nearestNeighbours(_:)`` of rows already scaled by ``unitRows(_:)``.
+  static func nearestNeighbours(unitRows u: [Double], rows n: Int, dimension d: Int) -> [Int] {
     var best = [Int](repeating: -1, count: n)
     var bestScore = [Double](repeating: -.infinity, count: n)
     for i in 0..<n {

@@ -42,7 +42,8 @@ public final class SweepEvaluator: @unchecked Sendable {
   struct Reference: Sendable {
     var encoder: SentenceEncoder
     var ids: [[Int32]]
-    var embeddings: EmbeddingMatrix
+    /// The fp32 embeddings, with their unit rows and nearest neighbours computed once.
+    var embeddings: EmbeddingFidelity.Reference
     var statistics: LinearInputStatistics
     /// SHA-256 of the embeddings' float32 bits (row-major, little-endian).
     var sha256: String
@@ -131,7 +132,7 @@ public final class SweepEvaluator: @unchecked Sendable {
     var hasher = SHA256Hasher()
     hasher.update(embeddings.values)
     return Reference(
-      encoder: encoder, ids: ids, embeddings: embeddings, statistics: statistics, sha256: hasher.hex(),
+      encoder: encoder, ids: ids, embeddings: EmbeddingFidelity.Reference(embeddings), statistics: statistics, sha256: hasher.hex(),
       blas: try Self.currentBLAS())
   }
 
