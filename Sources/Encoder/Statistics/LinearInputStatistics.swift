@@ -37,15 +37,18 @@ public struct LinearInputStatistics: Sendable {
     /// `X Wᵀ` (bias aside) against its error `X Δᵀ`, over the tokens `G` was summed on.
     /// `+∞` when the reconstruction is exact (`Δ = 0`); `−∞` when `W G Wᵀ` has zero trace.
     ///
-    /// - Parameters: `weight`, `reconstruction`: `[rows, width]` row-major.
-    /// - Complexity: O(rows · width²) (two `dgemm`s with OpenBLAS; the traces are summed
-    ///   row by row in a fixed order).
-    public func outputSNR(weight: [Float], reconstruction: [Float]) throws(EncoderError) -> Double {
+    /// - Parameters:
+    ///   - weight, reconstruction: `[rows, width]` row-major.
+    ///   - signalEnergy: ``outputEnergy(_:)`` of `weight` when the caller has it (comparing many
+    ///     reconstructions of one weight); the same bits as computing it here.
+    /// - Complexity: O(rows · width²) (two `dgemm`s with OpenBLAS, one with `signalEnergy`; the
+    ///   traces are summed row by row in a fixed order).
+    public func outputSNR(weight: [Float], reconstruction: [Float], signalEnergy: Double? = nil) throws(EncoderError) -> Double {
       precondition(weight.count == reconstruction.count && weight.count % width == 0,
                    "weight and reconstruction must both be [rows, \(width)]")
       let delta = zip(weight, reconstruction).map { Double($0) - Double($1) }
       let blas = try OpenBLAS.shared()
-      let signal = quadraticTrace(weight.map(Double.init), blas: blas)
+      let signal = signalEnergy ?? quadraticTrace(weight.map(Double.init), blas: blas)
       let noise = quadraticTrace(delta, blas: blas)
       return PalettizationMetrics.snrDB(signalEnergy: signal, inertia: noise)
     }

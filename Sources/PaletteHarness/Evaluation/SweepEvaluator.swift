@@ -155,16 +155,15 @@ public final class SweepEvaluator: @unchecked Sendable {
     let reference = try reference(threads: threads)
     let tensors = model.palettized.map { (name: $0.name, tensor: $0.result) }
     let replacements = try EmbeddingJob.replacements(tensors, for: reference.encoder, source: modelFile.path)
-    // `LinearInputStatistics.outputSNR(of:weight:reconstruction:)` with the weight's energy
-    // computed once per sweep: half of its two `dgemm`s (0.37 of 0.73 s CPU per MiniLM run).
+    // The weight's output energy is computed once per sweep: half of the two `dgemm`s (0.37 of
+    // 0.73 s CPU per MiniLM run).
     var outputSNR: [String: Double] = [:]
     for (name, _) in tensors {
       guard let gram = reference.statistics.gram(for: name), let weight = reference.encoder.model.parameters[name]?.values,
             let reconstruction = replacements[name]
       else { continue }
       let signal = try outputEnergies.value(for: name) { try gram.outputEnergy(weight.map(Double.init)) }.value
-      let noise = try gram.outputEnergy(zip(weight, reconstruction).map { Double($0) - Double($1) })
-      outputSNR[name] = PalettizationMetrics.snrDB(signalEnergy: signal, inertia: noise)
+      outputSNR[name] = try gram.outputSNR(weight: weight, reconstruction: reconstruction, signalEnergy: signal)
     }
     let candidate = try reference.encoder.replacingWeights(replacements)
       .encode(ids: reference.ids, batchSize: settings.batchSize, threads: threads)
