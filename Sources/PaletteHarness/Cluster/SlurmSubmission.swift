@@ -85,14 +85,12 @@ public struct SlurmSubmission: Sendable {
 
   /// The unit plan as the tasks will see it, and the journal's state.
   private func planUnits() throws -> Plan {
-    guard let binary = HarnessBinary.current else { throw SlurmError("cannot read the running harness binary to check the journal") }
     let runner = SweepRunner(experiment: experiment)
     let context = try runner.prepareContext()
+    // Drawn seeds are not known before the first task draws them; one stands in for the plan.
     let placeholder = experiment.seeds ?? [0]
-    let expected = try JournalHeader.expected(for: experiment, binary: binary, seeds: placeholder, seedsDrawn: experiment.seeds == nil)
-    let journal = try SweepJournal.existing(for: experiment, expected: expected)
-    let runs = SweepRun.all(points: experiment.gridPoints, seeds: journal?.seeds ?? placeholder, workers: experiment.workers)
-    let units = UnitPlanner.units(try runs.map { try runner.work(of: $0, in: context) }, policy: runner.unitPolicy)
+    let journal = try SweepJournal.existing(for: experiment, expected: runner.expectedHeader(seeds: placeholder))
+    let units = try runner.plan(seeds: journal?.seeds ?? placeholder, in: context).units
     let present = journal?.presentUnitIDs() ?? []
     let owners = Shard.owners(of: units, count: shards)
     var count = [Int](repeating: 0, count: shards)

@@ -147,11 +147,8 @@ public struct SweepRunner: Sendable {
   /// units. With `existingOnly` a missing journal is an error instead of being created.
   func lay(startOver: Bool, seeds drawnSeeds: [UInt64]?, existingOnly: Bool = false) throws -> Layout {
     let context = try prepareContext()
-    guard let binary = HarnessBinary.current else {
-      throw JournalError(file: "/proc/self/exe", problem: "cannot be read, so the journal cannot name the binary that wrote it")
-    }
     let seeds = experiment.seeds ?? drawnSeeds ?? [UInt64.random(in: 0...(1 << 53))]
-    let expected = try JournalHeader.expected(for: experiment, binary: binary, seeds: seeds, seedsDrawn: experiment.seeds == nil)
+    let expected = try expectedHeader(seeds: seeds)
     let folder = SweepJournal.folder(for: experiment)
     if startOver, FileManager.default.fileExists(atPath: folder.path) {
       try FileManager.default.removeItem(at: folder)
@@ -166,9 +163,24 @@ public struct SweepRunner: Sendable {
     } else {
       journal = try SweepJournal.open(for: experiment, expected: expected)
     }
-    let runs = SweepRun.all(points: experiment.gridPoints, seeds: journal.seeds, workers: experiment.workers)
-    let units = UnitPlanner.units(try runs.map { try work(of: $0, in: context) }, policy: unitPolicy)
+    let (runs, units) = try plan(seeds: journal.seeds, in: context)
     return Layout(experiment: experiment, context: context, journal: journal, runs: runs, units: units)
+  }
+
+  /// The journal header this binary expects for a sweep of `seeds`.
+  /// - Throws: ``JournalError`` when the running binary cannot be read (the header names it).
+  func expectedHeader(seeds: [UInt64]) throws -> JournalHeader {
+    guard let binary = HarnessBinary.current else {
+      throw JournalError(file: "/proc/self/exe", problem: "cannot be read, so the journal cannot name the binary that wrote it")
+    }
+    return try JournalHeader.expected(for: experiment, binary: binary, seeds: seeds, seedsDrawn: experiment.seeds == nil)
+  }
+
+  /// The sweep's runs for `seeds` and their work units, in the order every process of the
+  /// sweep (shards, merge, `harness slurm`) plans them.
+  func plan(seeds: [UInt64], in context: Context) throws -> (runs: [SweepRun], units: [WorkUnit]) {
+    let runs = SweepRun.all(points: experiment.gridPoints, seeds: seeds, workers: experiment.workers)
+    return (runs, UnitPlanner.units(try runs.map { try work(of: $0, in: context) }, policy: unitPolicy))
   }
 
   /// The verified journal entries of `units`, by unit index; unusable entries are noted and
