@@ -88,11 +88,15 @@ enum TradeoffMetric {
 extension SweepPlot {
   /// `metric` against model bits per weight, one series per group (colours and markers as in
   /// every trade-off chart), `width` pixels wide; `legend: false` leaves the legend to the chart
-  /// beside it. Points without a value (no evaluation) are left out.
+  /// beside it. Points without a value (no evaluation) are left out. `modelPoints` are
+  /// `results.modelPoints()` when the caller has them (charts drawn side by side share them).
   static func tradeoffChart(
-    _ results: SweepResults, metric: TradeoffMetric = .snr, width: Double = 860, legend: Bool = true
+    _ results: SweepResults, modelPoints: [ModelPoint]? = nil, metric: TradeoffMetric = .snr, width: Double = 860,
+    legend: Bool = true
   ) throws(PlotError) -> Chart {
-    let points = try results.modelPoints().filter { metric.value($0) != nil }
+    let all: [ModelPoint]
+    if let modelPoints { all = modelPoints } else { all = try results.modelPoints() }
+    let points = all.filter { metric.value($0) != nil }
     let groups = results.groups
     func value(_ point: ModelPoint) -> Double { metric.value(point) ?? .nan }
     let finite = points.map(value).filter(\.isFinite)

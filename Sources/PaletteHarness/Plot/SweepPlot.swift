@@ -33,11 +33,12 @@ public enum SweepPlot {
   /// - Throws: ``PlotError`` `.unknownConfigID` or `.duplicateTensor`.
   /// - Complexity: O(rows × config ids).
   public static func render(_ results: SweepResults, fidelity: SweepFidelity? = nil, configID: String? = nil) throws(PlotError) -> String {
-    var top = [(try tradeoffChart(results), TradeoffMetric.snr.id)]
+    let points = try results.modelPoints()
+    var top = [(try tradeoffChart(results, modelPoints: points), TradeoffMetric.snr.id)]
     if let fidelity {
       for metric in [TradeoffMetric.meanCosine(fidelity), .neighbourAgreement(fidelity)]
-      where try results.modelPoints().contains(where: { metric.value($0) != nil }) {
-        top.append((try tradeoffChart(results, metric: metric, width: 620, legend: false), metric.id))
+      where points.contains(where: { metric.value($0) != nil }) {
+        top.append((try tradeoffChart(results, modelPoints: points, metric: metric, width: 620, legend: false), metric.id))
       }
     }
     let bars = try tensorChart(results, configID: configID)
