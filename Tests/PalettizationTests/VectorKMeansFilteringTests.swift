@@ -174,9 +174,9 @@ struct VectorKMeansFilteringTests {
 
   @Test("large blocks of 2-vectors use the kd-tree; small blocks and other widths the previous kernel")
   func automaticKernel() {
-    #expect(VectorKMeans.Kernel.automatic(dimension: 2, k: 16, count: 294_912) == .filtering)
-    #expect(VectorKMeans.Kernel.automatic(dimension: 2, k: 16, count: 3_072) == .reference)
-    #expect(VectorKMeans.Kernel.automatic(dimension: 4, k: 16, count: 147_456) == .reference)
-    #expect(VectorKMeans.Kernel.automatic(dimension: 8, k: 256, count: 73_728) == .reference)
+    #expect(VectorKMeans.Kernel.automatic(dimension: 2, count: 294_912) == .filtering)
+    #expect(VectorKMeans.Kernel.automatic(dimension: 2, count: 3_072) == .reference)
+    #expect(VectorKMeans.Kernel.automatic(dimension: 4, count: 147_456) == .reference)
+    #expect(VectorKMeans.Kernel.automatic(dimension: 8, count: 73_728) == .reference)
   }
 }

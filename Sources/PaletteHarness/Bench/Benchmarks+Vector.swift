@@ -7,7 +7,7 @@ extension Benchmarks {
     public var name: String
     /// The previous implementation (``VectorKMeans/Kernel/reference``).
     public var reference: Measurement
-    /// The kernel the engine picks (``VectorKMeans/Kernel/automatic(dimension:k:count:)``).
+    /// The kernel the engine picks (``VectorKMeans/Kernel/automatic(dimension:count:)``).
     public var current: Measurement
     /// Whether both gave bitwise the same LUTs, indices, inertia and iteration counts.
     public var identical: Bool

@@ -1,4 +1,4 @@
-/// The result of clustering one block's vectors (``VectorKMeans/cluster(_:dimension:weights:k:config:random:)``).
+/// The result of clustering one block's vectors (``VectorKMeans/cluster(_:dimension:weights:k:config:random:kernel:)``).
 public struct VectorClustering: Sendable, Equatable {
   /// `centroidCount × dimension` Floats, row-major. Not padded to `k` (the palettizer pads).
   public var centroids: [Float]
@@ -72,20 +72,13 @@ public enum VectorKMeans {
   ///   - config: restarts, iteration cap, tolerance and seeding trials.
   ///   - random: the only source of randomness; the caller owns one fresh generator per unit of
   ///     work. Not touched when the palette is reused.
+  ///   - kernel: the implementation (``Kernel``; the same result from each); `nil`:
+  ///     ``Kernel/automatic(dimension:count:)``.
   /// - Returns: `min(k, distinct vectors)` centroids, the assignment, inertia and diagnostics.
   ///   An empty block (`n == 0`) gives no centroids.
   /// - Complexity: O(n·d) for palette reuse. Otherwise, per restart, O(k·L·n·d) for seeding
   ///   (`L` = ``VectorKMeansConfig/localTrials(k:)``) plus, per Lloyd iteration, O(n + k²·d)
   ///   and O(k·d) for each vector whose bounds do not prune; at most O(maxIter·n·k·d).
-  public static func cluster(
-    _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
-    k: Int, config: VectorKMeansConfig, random: GSLRandom
-  ) -> VectorClustering {
-    cluster(
-      points, dimension: dimension, weights: weights, k: k, config: config, random: random,
-      kernel: .automatic(dimension: dimension, k: k, count: points.count / max(dimension, 1)))
-  }
-
   /// Which implementation runs the restarts (k-means++ seeding and Lloyd iterations). Every
   /// kernel gives bitwise the same result; they differ only in speed.
   public enum Kernel: String, Sendable, CaseIterable {
@@ -113,15 +106,14 @@ public enum VectorKMeans {
     /// against the reference's 0.82 s at 4 bits; on blocks of 3,072 2-vectors (1536×384 grouped
     /// by 16 rows) the tree's cost outweighed its gain (0.94–1.0×), and block-by-block seeding
     /// with Hamerly's bounds measured 0.97–1.02× the reference there and at `cluster_dim` 4.
-    public static func automatic(dimension: Int, k: Int, count: Int) -> Kernel {
+    public static func automatic(dimension: Int, count: Int) -> Kernel {
       dimension == 2 && count >= 16_384 ? .filtering : .reference
     }
   }
 
-  /// ``cluster(_:dimension:weights:k:config:random:)`` with the kernel chosen.
   public static func cluster(
     _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
-    k: Int, config: VectorKMeansConfig, random: GSLRandom, kernel: Kernel
+    k: Int, config: VectorKMeansConfig, random: GSLRandom, kernel: Kernel? = nil
   ) -> VectorClustering {
     precondition(dimension >= 1, "dimension must be at least 1, got \(dimension)")
     precondition((1...256).contains(k), "k must be in 1...256, got \(k)")
@@ -135,7 +127,7 @@ public enum VectorKMeans {
     if let reused = reusePalette(points, dimension: dimension, weights: weights, k: k) {
       return reused
     }
-    switch kernel {
+    switch kernel ?? .automatic(dimension: dimension, count: n) {
     case .reference, .bruteForce:
       let lloyd = Lloyd(n: n, dimension: dimension, k: k, pruning: kernel == .reference)
       return restarts(lloyd, points, weights: weights, config: config, random: random, fusedSeeding: kernel != .reference)

@@ -209,7 +209,7 @@ struct BlockClusterer: Sendable {
   let selection: SparseSelection?
   let seed: UInt64
   let generator: String
-  /// `nil`: ``VectorKMeans/Kernel/automatic(dimension:k:count:)``.
+  /// `nil`: ``VectorKMeans/Kernel/automatic(dimension:count:)``.
   let vectorKernel: VectorKMeans.Kernel?
 
   struct Output: Sendable {
@@ -319,7 +319,7 @@ struct BlockClusterer: Sendable {
         withOptionalBuffer(weights) { w in
           VectorKMeans.cluster(
             p, dimension: d, weights: w, k: k, config: options.vectorKMeansConfig, random: random,
-            kernel: vectorKernel ?? .automatic(dimension: d, k: k, count: p.count / d))
+            kernel: vectorKernel)
         }
       }
       centroids = result.centroids
