@@ -56,17 +56,12 @@ public struct Model: Sendable {
     if case .checkpoint(let c) = storage { c.releasePages(of: name) }
   }
 
-  /// Calls `body` with the raw little-endian bytes of tensor `name` and its description, straight
-  /// from the mapping; `nil` when the model holds its tensors in memory.
-  func withMappedBytes<R>(
-    of name: String, _ body: (TensorDescription, UnsafeRawBufferPointer) throws -> R
-  ) throws -> R? {
+  /// Calls `body` with the raw little-endian bytes of tensor `name`, straight from the mapping;
+  /// `nil` when the model holds its tensors in memory.
+  func withMappedBytes<R>(of name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
     guard case .checkpoint(let c) = storage else { return nil }
-    guard let (file, info) = c.location(of: name) else {
-      throw ModelError(file: c.files.index?.path ?? c.files.shards[0].path, problem: "no tensor named '\(name)'")
-    }
-    let description = TensorDescription(name: name, shape: info.shape, dtype: info.dtype.rawValue, weightDType: info.dtype.weightDType)
-    return try file.withUnsafeBytes(of: info) { try body(description, $0) }
+    guard let (file, info) = c.location(of: name) else { throw Self.notFound(name, in: c) }
+    return try file.withUnsafeBytes(of: info) { try body($0) }
   }
 
   /// A description of a tensor without loading it.
@@ -85,7 +80,7 @@ public struct Model: Sendable {
     switch storage {
     case .checkpoint(let checkpoint):
       guard let (_, info) = checkpoint.location(of: name) else { throw Self.notFound(name, in: checkpoint) }
-      return TensorDescription(name: name, shape: info.shape, dtype: info.dtype.rawValue, weightDType: info.dtype.weightDType)
+      return TensorDescription(name: name, info: info)
     case .memory(let tensors, let ties):
       guard let t = tensors[ties[name] ?? name] else { throw ModelError(file: nil, problem: "no tensor named '\(name)'") }
       return TensorDescription(name: name, shape: t.shape, dtype: t.dtype.rawValue, weightDType: t.dtype)
@@ -142,7 +137,7 @@ public struct Model: Sendable {
     var descriptions: [TensorDescription] = []
     for name in checkpoint.tensorNames {
       guard let (_, info) = checkpoint.location(of: name) else { continue }
-      descriptions.append(TensorDescription(name: name, shape: info.shape, dtype: info.dtype.rawValue, weightDType: info.dtype.weightDType))
+      descriptions.append(TensorDescription(name: name, info: info))
     }
     var manifest: ModuleManifest?
     if let manifestURL {
@@ -189,5 +184,12 @@ public struct Model: Sendable {
     self.tensorNames = tensorNames
     self.inferenceNotes = inferenceNotes
     self.storage = storage
+  }
+}
+
+extension Model.TensorDescription {
+  /// The description of a tensor stored as `info` in a safetensors file.
+  init(name: String, info: SafeTensorsFile.TensorInfo) {
+    self.init(name: name, shape: info.shape, dtype: info.dtype.rawValue, weightDType: info.dtype.weightDType)
   }
 }

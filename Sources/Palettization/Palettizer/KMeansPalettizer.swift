@@ -162,7 +162,7 @@ public struct KMeansPalettizer: Sendable {
     if let dtype = description.weightDType,
       TensorPalettizer.handlesHalfPrecision(
         dtype: dtype, shape: description.shape, spec: spec, options: options, op: op, weighted: sensitivity != nil),
-      let fromBytes = try model.withMappedBytes(of: entry.name, { _, bytes in
+      let fromBytes = try model.withMappedBytes(of: entry.name, { bytes in
         Result { () throws(PalettizationError) -> PalettizedTensor in
           try TensorPalettizer.palettize(
             halfPrecision: bytes, shape: description.shape, dtype: dtype, spec: spec, options: options,
