@@ -131,7 +131,7 @@ extension CompressedModelFile {
     var passthrough: [String] = []
     var ties: [String: String] = [:]
     for shard in checkpoint.shards {
-      let contents = try load(shard.url)
+      let contents = try load(shard)
       palettized.merge(contents.palettized, uniquingKeysWith: { a, _ in a })
       passthrough += contents.passthrough
       for (key, value) in shard.metadata where !shard.contains(key) && key != "format" && key != "palettelab.tensors"

@@ -100,9 +100,17 @@ public enum CompressedModelFile {
   /// Reads a file written by ``write(_:model:to:)``.
   /// - Throws: ``ModelError`` naming the file and the entry at fault.
   public static func load(_ url: URL) throws(ModelError) -> Contents {
-    func fail(_ problem: String) -> ModelError { ModelError(file: url.path, problem: problem) }
     let file: SafeTensorsFile
-    do { file = try SafeTensorsFile(contentsOf: url) } catch { throw fail(error.description) }
+    do { file = try SafeTensorsFile(contentsOf: url) } catch { throw ModelError(file: url.path, problem: error.description) }
+    return try load(file)
+  }
+
+  /// Reads an already opened and validated file written by ``write(_:model:to:)`` (or one shard
+  /// of ``writeCheckpoint(_:model:to:maxShardBytes:)``).
+  /// - Throws: ``ModelError`` naming the file and the entry at fault.
+  static func load(_ file: SafeTensorsFile) throws(ModelError) -> Contents {
+    let url = file.url
+    func fail(_ problem: String) -> ModelError { ModelError(file: url.path, problem: problem) }
     guard file.metadata["format"] == formatName, let text = file.metadata["palettelab.tensors"] else {
       throw fail("is not a \(formatName) file (no format/palettelab.tensors metadata)")
     }
