@@ -13,9 +13,6 @@ extension Benchmarks {
     public var sentences: Int = 256
     public var threads: Int = 2
     public var batchSize: Int = 64
-    /// Also time the full Gram matrices (``SentenceEncoder/linearInputStatistics(_:batchSize:threads:)``),
-    /// the alternative the diagonal-only pass replaces.
-    public var includeGram = true
 
     public init(modelDirectory: URL, corpus: URL) {
       self.modelDirectory = modelDirectory
@@ -25,8 +22,9 @@ extension Benchmarks {
 
   /// Calibration time as a ratio to one evaluation pass (the target: at most 1), best
   /// of ``repetitions`` each, alternating, after one warm-up; the file hashes of the metadata
-  /// (model files and corpus, I/O rather than computation) are timed separately; optionally
-  /// the full Gram matrices (one run) for comparison. Checks that every Linear got finite, non-negative sensitivities.
+  /// (model files and corpus, I/O rather than computation) are timed separately; and the full
+  /// Gram matrices (``SentenceEncoder/linearInputStatistics(_:batchSize:threads:)``, one run),
+  /// the alternative the diagonal-only pass replaces, for comparison. Checks that every Linear got finite, non-negative sensitivities.
   public func calibration(_ settings: CalibrationSettings) throws -> [Measurement] {
     let encoder = try SentenceEncoder(modelDirectory: settings.modelDirectory)
     let sentences = Array(try SentenceCorpus.read(settings.corpus).prefix(settings.sentences))
@@ -53,9 +51,8 @@ extension Benchmarks {
     precondition(computed.result.count == 6 * encoder.model.config.layerCount
                  && computed.result.values.allSatisfy { $0.values.allSatisfy { $0.isFinite && $0 >= 0 } },
                  "calibration benchmark: sensitivities missing, negative or not finite")
-    let files = (ActivationCalibration.modelFiles.map { settings.modelDirectory.appendingPathComponent($0) } + [settings.corpus])
-      .filter { FileManager.default.fileExists(atPath: $0.path) }
-    let hashing = try time { try files.map(ActivationCalibration.sha256(of:)) }
+    let metadata = ActivationCalibration(modelDirectory: settings.modelDirectory, corpus: settings.corpus)
+    let hashing = try time { (try metadata.modelFileHashes(), try ActivationCalibration.sha256(of: settings.corpus)) }
     log(String(format: "baseline: one evaluation pass (fp32 encode): %.1f ms (CPU %.1f ms)", encode.seconds * 1e3, encode.cpu * 1e3))
     var out = [Measurement(
       name: "activation calibration, \(sentences.count) sentences", seconds: computed.seconds, cpuSeconds: computed.cpu,
@@ -63,13 +60,11 @@ extension Benchmarks {
       note: String(format: "%.3fx the evaluation pass (target <= 1), CPU %.3fx; %d tensors; metadata file hashes %.0f ms more",
                    computed.seconds / encode.seconds, computed.cpu / encode.cpu, computed.result.count, hashing.seconds * 1e3))]
     log(format(out[0]))
-    if settings.includeGram {
-      let gram = timeOnce { encoder.linearInputStatistics(sentences, batchSize: batch, threads: threads).tokens }
-      out.append(Measurement(name: "full Gram matrices (dsyrk), \(sentences.count) sentences", seconds: gram.seconds, cpuSeconds: gram.cpu,
-                             baseline: "evaluation pass", ratio: gram.seconds / encode.seconds,
-                             note: String(format: "the diagonal-only pass is %.1fx faster", gram.seconds / computed.seconds)))
-      log(format(out[1]))
-    }
+    let gram = timeOnce { encoder.linearInputStatistics(sentences, batchSize: batch, threads: threads).tokens }
+    out.append(Measurement(name: "full Gram matrices (dsyrk), \(sentences.count) sentences", seconds: gram.seconds, cpuSeconds: gram.cpu,
+                           baseline: "evaluation pass", ratio: gram.seconds / encode.seconds,
+                           note: String(format: "the diagonal-only pass is %.1fx faster", gram.seconds / computed.seconds)))
+    log(format(out[1]))
     return out
   }
 }

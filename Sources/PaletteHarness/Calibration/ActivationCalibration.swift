@@ -77,12 +77,7 @@ public struct ActivationCalibration: Sendable {
   func run(encoder: SentenceEncoder, sentences: [String]) throws -> ActivationSensitivities {
     let (tensors, moments) = Self.sensitivities(of: encoder, sentences: sentences, batchSize: batchSize, threads: threads)
     let corpusHash = try Self.sha256(of: corpus)
-    var hashes: [String: String] = [:]
-    for name in Self.modelFiles {
-      let url = name == "model.safetensors" ? weightsFile ?? modelDirectory.appendingPathComponent(name)
-        : modelDirectory.appendingPathComponent(name)
-      if FileManager.default.fileExists(atPath: url.path) { hashes[name] = try Self.sha256(of: url) }
-    }
+    let hashes = try modelFileHashes()
     var result = ActivationSensitivities(tensors: tensors, metadata: CalibrationMetadata(
       format: CalibrationMetadata.currentFormat, kind: .activation, corpusFile: corpus.lastPathComponent,
       corpusSHA256: corpusHash, maxSentences: maxSentences, sentences: moments.sentences,
@@ -116,6 +111,19 @@ public struct ActivationCalibration: Sendable {
       tensors[name] = Tensor(shape: shape, values: values)
     }
     return (tensors, moments)
+  }
+
+  /// SHA-256 of each of ``modelFiles`` that exists (``weightsFile`` for `model.safetensors`), by
+  /// file name: the metadata's `model_files`.
+  /// - Throws: ``CalibrationError`` when a file cannot be read.
+  func modelFileHashes() throws(CalibrationError) -> [String: String] {
+    var hashes: [String: String] = [:]
+    for name in Self.modelFiles {
+      let url = name == "model.safetensors" ? weightsFile ?? modelDirectory.appendingPathComponent(name)
+        : modelDirectory.appendingPathComponent(name)
+      if FileManager.default.fileExists(atPath: url.path) { hashes[name] = try Self.sha256(of: url) }
+    }
+    return hashes
   }
 
   /// SHA-256 of the file at `url`, lowercase hex.
