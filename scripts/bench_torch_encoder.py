@@ -15,6 +15,8 @@ import json
 import os
 import time
 
+from reference_embeddings import read_sentences  # the corpus rules harness uses
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -31,8 +33,7 @@ def main():
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(args.threads)
-    with open(args.corpus, encoding="utf-8") as f:
-        sentences = [line.rstrip("\r\n") for line in f if line.strip()][: args.sentences]
+    sentences = read_sentences(args.corpus)[: args.sentences]
     model = SentenceTransformer(args.model, device="cpu")
     model.eval()
     encode = lambda: model.encode(sentences, batch_size=args.batch_size, convert_to_numpy=True,
