@@ -132,3 +132,16 @@ public struct PalettizationMetrics: Sendable, Equatable {
   }
 
 }
+
+extension PalettizedTensor {
+  /// Appends one block's LUT and, for a quantized LUT, its codes, scale and zero point.
+  mutating func appendBlock(lut: [Float], quantized: LUTQuantizer.Block?) {
+    self.lut.append(contentsOf: lut)
+    guard let quantized else { return }
+    // The three are set together (here, or all three when a file is read).
+    if quantizedLUT == nil { (quantizedLUT, lutScale, lutZeroPoint) = ([], [], []) }
+    quantizedLUT?.append(contentsOf: quantized.codes)
+    lutScale?.append(quantized.scale)
+    lutZeroPoint?.append(quantized.zeroPoint)
+  }
+}

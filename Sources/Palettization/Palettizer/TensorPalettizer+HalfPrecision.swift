@@ -84,26 +84,14 @@ extension TensorPalettizer {
       }
       if nonFinite > 0 { throw .shape(.nonFiniteValues(count: Self.nonFiniteCount(bytes, format: dtype))) }
       zeros += histogram.counts[0]  // ±0, folded into +0's bin
-      guard var centroids = histogram.cluster(k: k, mode: mode, weighted: sensitivity != nil) else {
+      guard let centroids = histogram.cluster(k: k, mode: mode, weighted: sensitivity != nil) else {
         preconditionFailure("fast mode with sensitivities takes the Float path (checked above)")
       }
 
       // Pad, round or quantize, and re-assign, as `BlockClusterer.cluster` does.
-      if centroids.isEmpty { centroids = [0] }
-      let last = centroids[centroids.count - 1]
-      while centroids.count < k { centroids.append(last) }
-      let lut: [Float]
-      if let qspec = spec.lutQSpec {
-        let quantized = LUTQuantizer(qspec).quantize(centroids)
-        lut = quantized.dequantized.map(dtype.round)
-        histogram.reassign(toNearestOf: lut)
-        result.quantizedLUT = (result.quantizedLUT ?? []) + quantized.codes
-        result.lutScale = (result.lutScale ?? []) + [quantized.scale]
-        result.lutZeroPoint = (result.lutZeroPoint ?? []) + [quantized.zeroPoint]
-      } else {
-        lut = centroids.map(dtype.round)
-      }
-      result.lut += lut
+      let (lut, quantized) = blockLUT(centroids, count: centroids.count, dimension: 1, spec: spec, dtype: dtype)
+      if quantized != nil { histogram.reassign(toNearestOf: lut) }
+      result.appendBlock(lut: lut, quantized: quantized)
 
       for b in histogram.occupied {
         let w = Double(histogram.value(b))

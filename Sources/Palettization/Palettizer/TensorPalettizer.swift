@@ -82,12 +82,7 @@ public enum TensorPalettizer {
         blocks: layout.blockCount))
     result.lut.reserveCapacity(layout.blockCount * spec.lutSize * spec.clusterDim)
     for (block, output) in outputs.enumerated() {
-      result.lut += output.lut
-      if let q = output.quantized {
-        result.quantizedLUT = (result.quantizedLUT ?? []) + q.codes
-        result.lutScale = (result.lutScale ?? []) + [q.scale]
-        result.lutZeroPoint = (result.lutZeroPoint ?? []) + [q.zeroPoint]
-      }
+      result.appendBlock(lut: output.lut, quantized: output.quantized)
       if let range = layout.contiguousRange(block: block) {
         result.indices.replaceSubrange(range, with: output.assignment)
       } else {
@@ -333,17 +328,8 @@ struct BlockClusterer: Sendable {
       centroidCount += 1
       assignment = assignment.map { $0 + 1 }
     }
-    // Pad to K entries with the last centroid.
-    if centroidCount == 0 { centroids = [Float](repeating: 0, count: d); centroidCount = 1 }
-    let last = Array(centroids[(centroidCount - 1) * d ..< centroidCount * d])
-    for _ in centroidCount..<spec.lutSize { centroids += last }
-
-    var lut = centroids.map(dtype.round)
-    var quantized: LUTQuantizer.Block?
-    if let qspec = spec.lutQSpec {
-      let q = LUTQuantizer(qspec).quantize(centroids)
-      quantized = q
-      lut = q.dequantized.map(dtype.round)
+    let (lut, quantized) = TensorPalettizer.blockLUT(centroids, count: centroidCount, dimension: d, spec: spec, dtype: dtype)
+    if quantized != nil {
       if points.isEmpty, flags == nil, let range = layout.contiguousRange(block: block) {
         points = Array(values[range])
       }
@@ -421,4 +407,22 @@ extension BlockClusterer {
 func withOptionalBuffer<R>(_ array: [Float]?, _ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
   guard let array else { return body(nil) }
   return array.withUnsafeBufferPointer { body($0) }
+}
+
+extension TensorPalettizer {
+  /// A block's LUT from its first `count` centroids of `dimension` Floats (`centroids` may hold
+  /// more): padded to ``PalettizationSpec/lutSize`` entries with the last centroid (one zero
+  /// centroid when there are none) and rounded to `dtype`; with a ``PalettizationSpec/lutQSpec``
+  /// quantized, its dequantized values rounded, and the codes returned too. The `Float` and the
+  /// half-precision paths both finish their blocks here.
+  static func blockLUT(
+    _ centroids: [Float], count: Int, dimension d: Int, spec: PalettizationSpec, dtype: WeightDType
+  ) -> (lut: [Float], quantized: LUTQuantizer.Block?) {
+    var padded = count == 0 ? [Float](repeating: 0, count: d) : Array(centroids[0..<(count * d)])
+    let last = Array(padded[(padded.count - d)...])
+    for _ in max(count, 1)..<spec.lutSize { padded += last }
+    guard let qspec = spec.lutQSpec else { return (padded.map(dtype.round), nil) }
+    let q = LUTQuantizer(qspec).quantize(padded)
+    return (q.dequantized.map(dtype.round), q)
+  }
 }
