@@ -95,7 +95,7 @@ public struct CheckpointSynthesizer: Sendable {
     var weightMap: [String: String] = [:]
     var shardURLs: [URL] = []
     for (s, group) in groups.enumerated() {
-      let fileName = String(format: "model-%05d-of-%05d.safetensors", s + 1, groups.count)
+      let fileName = SafeTensorsCheckpoint.shardFileName(stem: "model", index: s, count: groups.count)
       var metadata = ["format": "pt"]
       if preset.tieEmbeddings, group.contains(where: { $0.name == "model.embed_tokens.weight" }) {
         metadata["lm_head.weight"] = "model.embed_tokens.weight"
@@ -113,11 +113,8 @@ public struct CheckpointSynthesizer: Sendable {
       log?("wrote \(url.path) (\(group.count) tensors)")
     }
 
-    let index: [String: Any] = ["metadata": ["total_size": total], "weight_map": weightMap]
-    var indexData = try JSONSerialization.data(withJSONObject: index, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    indexData.append(0x0a)
     let indexURL = folder.appendingPathComponent(SafeTensorsCheckpoint.indexFileName)
-    try SafeTensorsWriter.writeAtomically(indexData, to: indexURL)
+    try SafeTensorsCheckpoint.writeIndex(weightMap: weightMap, metadata: ["total_size": total], to: indexURL)
     let modulesURL = folder.appendingPathComponent(Self.modulesFileName)
     try SafeTensorsWriter.writeAtomically(ModuleManifest(modules: preset.modules).encoded(), to: modulesURL)
     return Written(

@@ -78,7 +78,7 @@ extension CompressedModelFile {
     var weightMap: [String: String] = [:]
     var written: [URL] = []
     for (s, names) in shards.enumerated() {
-      let fileName = String(format: "%@-%05d-of-%05d.safetensors", stem, s + 1, shards.count)
+      let fileName = SafeTensorsCheckpoint.shardFileName(stem: stem, index: s, count: shards.count)
       let members = Set(names)
       var writer = SafeTensorsWriter(entries: names.flatMap { groups[$0] ?? [] })
       let own = described.filter { members.contains($0.key) }
@@ -95,14 +95,8 @@ extension CompressedModelFile {
       try writer.write(to: shardURL)
       written.append(shardURL)
     }
-    let index: [String: Any] = [
-      "metadata": ["format": formatName, "total_size": total],
-      "weight_map": weightMap,
-    ]
     let indexURL = folder.appendingPathComponent(url.lastPathComponent + ".index.json")
-    var data = try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
-    data.append(0x0a)
-    try SafeTensorsWriter.writeAtomically(data, to: indexURL)
+    try SafeTensorsCheckpoint.writeIndex(weightMap: weightMap, metadata: ["format": formatName, "total_size": total], to: indexURL)
     written.append(indexURL)
     return written
   }

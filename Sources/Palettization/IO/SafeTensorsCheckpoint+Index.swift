@@ -1,7 +1,23 @@
 import Foundation
 
-/// Finding a checkpoint's files and reading its index.
+/// Finding a checkpoint's files, reading its index, and writing one.
 extension SafeTensorsCheckpoint {
+  /// The file name of shard `index` (0-based) of `count`: `<stem>-00001-of-00003.safetensors`,
+  /// as Hugging Face names them.
+  public static func shardFileName(stem: String, index: Int, count: Int) -> String {
+    String(format: "%@-%05d-of-%05d.safetensors", stem, index + 1, count)
+  }
+
+  /// Writes the index `{"metadata": metadata, "weight_map": weightMap}` to `url` atomically:
+  /// sorted keys, indented, slashes unescaped, a final newline (the same bytes for the same
+  /// content).
+  public static func writeIndex(weightMap: [String: String], metadata: [String: Any], to url: URL) throws {
+    let index: [String: Any] = ["metadata": metadata, "weight_map": weightMap]
+    var data = try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+    data.append(0x0a)
+    try SafeTensorsWriter.writeAtomically(data, to: url)
+  }
+
   /// The files of the checkpoint at `url` (see ``init(contentsOf:)`` for what `url` may be),
   /// without opening any shard: for hashing inputs, or listing what a run read.
   ///
