@@ -56,21 +56,6 @@ public struct Benchmarks {
       + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
   }
 
-  /// Peak resident set size of this process, in MiB.
-  public static func peakRSSMiB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-  }
-
-  /// Current resident set size in MiB (from /proc/self/statm).
-  public static func currentRSSMiB() -> Double {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return .nan }
-    let fields = text.split(separator: " ")
-    guard fields.count > 1, let pages = Double(fields[1]) else { return .nan }
-    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
-  }
-
   /// A GSL Laplace tensor (mt19937 seed 1, scale 0.02).
   public static func laplaceTensor(rows: Int, columns: Int, seed: UInt64 = 1) throws -> Tensor {
     let random = try GSLRandom(generator: "mt19937", seed: seed)
@@ -112,14 +97,17 @@ public struct Benchmarks {
                 PalettizationSpec(nBits: 4, clusterDim: 2), exact, tensor: t, baseline: baseline)
     if large {
       let big = try Self.laplaceTensor(rows: 4096, columns: 4096)
-      let rssBefore = Self.currentRSSMiB()
       let bigBase = time { Self.readPass(big) }
+      let before = MemorySampler.status()["VmRSS"] ?? 0
+      let sampler = MemorySampler()
       let r = try time { try TensorPalettizer.palettize(big, spec: PalettizationSpec(nBits: 8), options: exact, op: .linear) }
-      let peakAbove = Self.peakRSSMiB() - rssBefore
+      let peak = sampler.stop().resident
+      let peakAbove = Double(peak - before) / 1_048_576
       let m = Measurement(
         name: "scalar 8-bit per-tensor, exact mode (4096x4096)", seconds: r.seconds, cpuSeconds: r.cpu,
         baseline: "read pass 4096x4096", ratio: r.seconds / bigBase.seconds,
-        note: String(format: "SNR %.3f dB; peak RSS %.0f MiB above the input (process peak %.0f MiB)", r.result.metrics.snrDB, peakAbove, Self.peakRSSMiB()))
+        note: String(format: "SNR %.3f dB; peak RSS %.0f MiB above the input (process peak %.0f MiB)", r.result.metrics.snrDB, peakAbove,
+                      Double(peak) / 1_048_576))
       out.append(m)
       log(format(m))
     }
@@ -149,12 +137,14 @@ public struct Benchmarks {
     var out: [Measurement] = []
     for (name, config) in configs {
       let palettizer = try KMeansPalettizer(model: model, config: config)
+      let sampler = MemorySampler()
       let r = try time { try palettizer.prepare(numWorkers: workers, seed: 0) }
+      let peak = sampler.stop().resident
       let m = Measurement(
         name: "\(name), \(workers) workers", seconds: r.seconds, cpuSeconds: r.cpu,
         baseline: "plain read", ratio: r.seconds / read.seconds,
-        note: String(format: "%d tensors, model SNR %.3f dB, %.4f bits/weight, peak RSS %.0f MiB",
-                     r.result.palettized.count, r.result.snrDB, r.result.bitsPerWeight, Self.peakRSSMiB()))
+        note: String(format: "%d tensors, model SNR %.3f dB, %.4f bits/weight, peak RSS %.0f MiB (this config's runs)",
+                     r.result.palettized.count, r.result.snrDB, r.result.bitsPerWeight, Double(peak) / 1_048_576))
       out.append(m)
       log(format(m))
     }
