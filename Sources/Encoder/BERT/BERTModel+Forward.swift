@@ -236,9 +236,7 @@ extension BERTModel {
 extension BERTModel {
   /// Only the Linear-layer matrix products of encoding `ids` in batches (same shapes, same
   /// BLAS calls, no attention, bias, norm or activation): the benchmark's floor.
-  public func layerProductsOnly(ids: [[Int32]], batchSize: Int, threads: Int) -> Float {
-    let blas = (try? OpenBLAS.shared())
-    guard let blas else { return 0 }
+  public func layerProductsOnly(ids: [[Int32]], batchSize: Int, blas: OpenBLAS, threads: Int) -> Float {
     blas.setThreads(1)
     let h = config.hiddenSize, inter = config.intermediateSize
     var checksum: Float = 0

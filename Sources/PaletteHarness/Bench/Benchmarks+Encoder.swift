@@ -48,7 +48,7 @@ extension Benchmarks {
     _ = encoder.encode(sentences, batchSize: settings.batchSize, threads: settings.threads)  // warm-up
     let swift = time { encoder.encode(sentences, batchSize: settings.batchSize, threads: settings.threads) }
     let rate = Double(sentences.count) / swift.seconds
-    let products = time { encoder.model.layerProductsOnly(ids: ids, batchSize: settings.batchSize, threads: settings.threads) }
+    let products = time { encoder.model.layerProductsOnly(ids: ids, batchSize: settings.batchSize, blas: encoder.blas, threads: settings.threads) }
     let note = String(format: "%.1f sentences/s; layer matrix products alone %.1f ms (%.0f%%)", rate,
                       products.seconds * 1e3, products.seconds / swift.seconds * 100)
     if let torch {
