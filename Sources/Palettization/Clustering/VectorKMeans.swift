@@ -127,7 +127,8 @@ public enum VectorKMeans {
     if let reused = reusePalette(points, dimension: dimension, weights: weights, k: k) {
       return reused
     }
-    switch kernel ?? .automatic(dimension: dimension, count: n) {
+    let kernel = kernel ?? .automatic(dimension: dimension, count: n)
+    switch kernel {
     case .reference, .bruteForce:
       let lloyd = Lloyd(n: n, dimension: dimension, k: k, pruning: kernel == .reference)
       return restarts(lloyd, points, weights: weights, config: config, random: random, fusedSeeding: kernel != .reference)
