@@ -247,7 +247,10 @@ extension VectorKMeans {
         var left = first, right = last - 1
         for i in first..<last {
           let key = rows[i &* d &+ axis]
-          let goesLeft = key < split || (key == split && i & 1 == 0)
+          // Branch-free (`key ≤ split` and not below it: equal; keys are finite).
+          let below = UInt8(unsafeBitCast(key < split, to: UInt8.self))
+          let atMost = UInt8(unsafeBitCast(key <= split, to: UInt8.self))
+          let goesLeft = below | (atMost & UInt8(truncatingIfNeeded: ~i & 1))
           for t in 0..<d {
             let x = rows[i &* d &+ t]
             spareRows[left &* d &+ t] = x
@@ -255,7 +258,7 @@ extension VectorKMeans {
           }
           spareOrder[left] = order[i]
           spareOrder[right] = order[i]
-          let step = Int(unsafeBitCast(goesLeft, to: UInt8.self))
+          let step = Int(goesLeft)
           left &+= step
           right &-= 1 &- step
         }
