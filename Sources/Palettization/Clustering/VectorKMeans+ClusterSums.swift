@@ -61,15 +61,23 @@ extension VectorKMeans {
           mass[a] += weight
           for j in 0..<d { sums[a &* d &+ j] += weight * Double(x[j]) }
         }
-      } else if W.self == Width2.self {
-        // Two scalar adds: on a Zen 4 core, 1.8× faster than both coordinates in one
-        // `SIMD2<Double>` (`addpd`), whose 16-byte store-to-load chains stall when nearby
-        // vectors share a centroid.
+      } else if W.self == Width2.self && !counting {
+        // Two scalar adds. Measured on a Zen 4 core: 1.8× faster than one `SIMD2<Double>` add
+        // (`addpd`) in the filtering kernel's separate sums pass, whose 16-byte store-to-load
+        // chains stall when nearby vectors share a centroid; but 4% slower inside the
+        // reference kernel's blocks, which also count.
         for i in start..<end {
-          let a = Int(assignment[i]) &* 2
-          if counting { counts[a >> 1] &+= 1 }
-          sums[a] += Double(points[2 &* i])
-          sums[a &+ 1] += Double(points[2 &* i &+ 1])
+          let a = Int(assignment[i])
+          sums[2 &* a] += Double(points[2 &* i])
+          sums[2 &* a &+ 1] += Double(points[2 &* i &+ 1])
+        }
+      } else if W.self == Width2.self {
+        // Both coordinates in one `SIMD2<Double>` (`addpd`).
+        let pairs = UnsafeMutableRawPointer(sums).assumingMemoryBound(to: SIMD2<Double>.self)
+        for i in start..<end {
+          let a = Int(assignment[i])
+          counts[a] &+= 1
+          pairs[a] = pairs[a] + SIMD2(Double(points[2 &* i]), Double(points[2 &* i &+ 1]))
         }
       } else {
         for i in start..<end {
