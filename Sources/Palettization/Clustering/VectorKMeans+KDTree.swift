@@ -44,8 +44,10 @@ extension VectorKMeans {
     /// The largest leaf, unless its vectors are all equal. Measured by instruction counts of a
     /// whole 4-bit clustering of a 1536×384 MiniLM weight as 2-vectors: leaves of 8, 12, 16, 24
     /// and 32 vectors gave 2.73, 2.65, 2.60, 2.56 and 2.54 G (fewer nodes to visit, more vectors
-    /// to search).
-    static let leafSize = 32
+    /// to search). Timed later on a Zen 4 core (`harness bench --vector-kernels --model`, MiniLM
+    /// 4-bit cd 2, 2 workers, one run per size): 16, 32, 64, 128 and 256 gave 2214, 2054,
+    /// 1955–2022, 1942 and 1971 ms — flat from 64 on (within the run-to-run spread), so 64.
+    static let leafSize = 64
 
     /// Builds the tree over `points` (`n × dimension` finite Floats, `n ≥ 1`, `n < 2³¹`).
     init(_ points: UnsafeBufferPointer<Float>, dimension d: Int) {
