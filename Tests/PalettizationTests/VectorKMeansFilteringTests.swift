@@ -175,7 +175,8 @@ struct VectorKMeansFilteringTests {
   @Test("large blocks of 2-vectors use the kd-tree; small blocks and other widths the previous kernel")
   func automaticKernel() {
     #expect(VectorKMeans.Kernel.automatic(dimension: 2, count: 294_912) == .filtering)
-    #expect(VectorKMeans.Kernel.automatic(dimension: 2, count: 3_072) == .reference)
+    #expect(VectorKMeans.Kernel.automatic(dimension: 2, count: 3_072) == .filtering)
+    #expect(VectorKMeans.Kernel.automatic(dimension: 2, count: 2_047) == .reference)
     #expect(VectorKMeans.Kernel.automatic(dimension: 4, count: 147_456) == .reference)
     #expect(VectorKMeans.Kernel.automatic(dimension: 8, count: 73_728) == .reference)
   }

@@ -101,13 +101,18 @@ public enum VectorKMeans {
     case filtering
 
     /// The fastest kernel for `count` vectors of `dimension` Floats and `k` centroids:
-    /// kd-tree filtering for blocks of at least 16,384 2-vectors, else ``reference``. An early
+    /// kd-tree filtering for blocks of at least 2,048 2-vectors, else ``reference``. An early
     /// kd-tree kernel over 4-vectors left half of them to search every pass and took 1.54 s
-    /// against the reference's 0.82 s at 4 bits; on blocks of 3,072 2-vectors (1536×384 grouped
-    /// by 16 rows) the tree's cost outweighed its gain (0.94–1.0×), and block-by-block seeding
-    /// with Hamerly's bounds measured 0.97–1.02× the reference there and at `cluster_dim` 4.
+    /// against the reference's 0.82 s at 4 bits, and block-by-block seeding with Hamerly's
+    /// bounds measured 0.97–1.02× the reference at `cluster_dim` 4. On MiniLM grouped by 16
+    /// rows (blocks of 3,072 and 12,288 2-vectors), once the tree's build was branch-free and its
+    /// leaves 64 vectors, the tree kernel took 6.2 s CPU against 7.5 s at 4 bits (2 runs each,
+    /// one worker, a Zen 4 core), 2.75 s against 3.84 s at 2 bits, 38.9 s against 57.4 s at
+    /// 8 bits; grouped by 4 rows (blocks of 768 and 3,072) it broke even with the threshold at
+    /// 256 (5.96–6.04 s against 5.87–6.00 s), so blocks below 2,048 keep the reference.
+    /// (Before those two changes it was 0.94–1.0× on 3,072-vector blocks.)
     public static func automatic(dimension: Int, count: Int) -> Kernel {
-      dimension == 2 && count >= 16_384 ? .filtering : .reference
+      dimension == 2 && count >= 2_048 ? .filtering : .reference
     }
   }
 
