@@ -92,12 +92,12 @@ public enum VectorKMeans {
     /// kd-tree filtering (``FilteringLloyd``), seeding block by block
     /// (``seedBlocked(_:_:dimension:weights:k:trials:random:)``).
     ///
-    /// Measured against ``reference`` in the same runs (`harness bench --vector`, release, a
-    /// 2-core VM shared with other jobs, CPU time, 1536×384 Laplace tensor as 2-vectors, exact
-    /// mode): 4-bit 1.8–1.9×, 2-bit 1.5×, 6-bit 3.1–3.2×, 8-bit 4.3–4.5× faster; MiniLM's 37
-    /// weights at 4 bits 1.8–1.9×. Bitwise the same results. What is left is mostly the update
-    /// step's sums, which every kernel must add per vector in vector order (35–40% of this
-    /// kernel's time), seeding (about 15%), the walk (16%) and the tree (9%).
+    /// Measured against ``reference`` in the same run (`harness bench --vector-kernels`,
+    /// release, a quiet 2-core Zen 4 VM, CPU time, 1536×384 Laplace tensor as 2-vectors, exact
+    /// mode): 4-bit 2.4×, 2-bit 2.0×, 6-bit 3.3×, 8-bit 4.5× faster; MiniLM's 37 weights at
+    /// 4 bits 2.3× (1.95 s wall on 2 workers). Bitwise the same results. What is left is
+    /// mostly the update step's sums, which every kernel must add per vector in vector order
+    /// (about 30% of this kernel's time), seeding (18%), the walk (13%) and leaf searches (13%).
     case filtering
 
     /// The fastest kernel for `count` vectors of `dimension` Floats and `k` centroids:
