@@ -15,18 +15,17 @@ extension Benchmarks {
   /// Every repetition starts from nothing held (the previous result is dropped first), and
   /// the kernel's peak is reset before it, so each peak is one run's.
   public func scale(_ url: URL, workers: Int, vector: Bool) throws -> [Measurement] {
-    let opened = DispatchTime.now().uptimeNanoseconds
-    let model = try Model.load(safetensors: url)
-    let openSeconds = Double(DispatchTime.now().uptimeNanoseconds - opened) / 1e9
+    let (openSeconds, _, model) = try timeOnce { try Model.load(safetensors: url) }
     let shards = model.checkpoint?.shards.count ?? 0
     var parameters = 0
     for name in model.tensorNames where model.ties[name] == nil { parameters += try model.describe(name).count }
     log(String(format: "checkpoint %@: %d shards, %d tensors, %.3f B parameters; opened and validated in %.1f ms",
                url.path, shards, model.tensorNames.count, Double(parameters) / 1e9, openSeconds * 1e3))
 
+    let runs = max(1, repetitions)
     var read = (seconds: Double.infinity, cpu: 0.0)
     var readPeak = MemorySampler.Peaks()
-    for _ in 0..<max(1, repetitions) {
+    for _ in 0..<runs {
       let sampler = MemorySampler()
       let r = try timeOnce { try Self.readPass(model, workers: workers) }
       readPeak = sampler.stop()
@@ -37,24 +36,24 @@ extension Benchmarks {
 
     let vectorConfig = ModuleKMeansPalettizerConfig(
       opStateSpec: ["weight": PalettizationSpec(nBits: 4, clusterDim: 2)], enableFastKMeansMode: false)
-    var configs: [(String, KMeansPalettizerConfig)] = [
-      ("default config (4-bit per-tensor, fast mode)", KMeansPalettizerConfig()),
-      ("w4 preset (4-bit grouped axis 0 g16)", KMeansPalettizerConfig.presets.w4()),
-      ("w8 preset (8-bit per-tensor)", KMeansPalettizerConfig.presets.w8()),
+    var configs: [(name: String, config: KMeansPalettizerConfig, runs: Int)] = [
+      ("default config (4-bit per-tensor, fast mode)", KMeansPalettizerConfig(), runs),
+      ("w4 preset (4-bit grouped axis 0 g16)", KMeansPalettizerConfig.presets.w4(), runs),
+      ("w8 preset (8-bit per-tensor)", KMeansPalettizerConfig.presets.w8(), runs),
       ("8-bit per-tensor, exact mode", KMeansPalettizerConfig(globalConfig: ModuleKMeansPalettizerConfig(
-        opStateSpec: ["weight": PalettizationSpec(nBits: 8)], enableFastKMeansMode: false))),
+        opStateSpec: ["weight": PalettizationSpec(nBits: 8)], enableFastKMeansMode: false)), runs),
     ]
-    if vector { configs.append(("4-bit cluster_dim 2 per-tensor", KMeansPalettizerConfig(globalConfig: vectorConfig))) }
+    // The vector config takes minutes on a 1B model: once is enough.
+    if vector { configs.append(("4-bit cluster_dim 2 per-tensor", KMeansPalettizerConfig(globalConfig: vectorConfig), 1)) }
 
     var out: [Measurement] = []
-    for (name, config) in configs {
+    for (name, config, runs) in configs {
       let palettizer = try KMeansPalettizer(model: model, config: config)
       var best = (seconds: Double.infinity, cpu: 0.0)
       var worstPeak = MemorySampler.Peaks()
       var summary = ""
       var billions = 0.0
-      // The vector config takes minutes on a 1B model: once is enough.
-      for _ in 0..<(name.contains("cluster_dim") ? 1 : max(1, repetitions)) {
+      for _ in 0..<runs {
         let sampler = MemorySampler()
         let r = try timeOnce { try palettizer.prepare(numWorkers: workers, seed: 0) }
         let peak = sampler.stop()
@@ -117,11 +116,7 @@ extension Benchmarks {
       log(format(out[out.count - 1]))
     }
     if fp32 {
-      let random = try GSLRandom(generator: "mt19937", seed: 1)
-      var values = [Float](repeating: 0, count: 32000 * 4096)
-      for i in values.indices { values[i] = Float(random.laplace(scale: 0.02)) }
-      let tensor = Tensor(shape: [32000, 4096], values: values)
-      values = []
+      let tensor = try Self.laplaceTensor(rows: 32000, columns: 4096)
       let read = timeOnce { Self.readPass(tensor) }
       let before = MemorySampler.status()["VmRSS"] ?? 0
       let sampler = MemorySampler()
