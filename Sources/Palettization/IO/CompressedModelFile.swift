@@ -207,9 +207,10 @@ public enum CompressedModelFile {
     guard let perBlock = entry["stored_per_block"] as? Int, let reserved = entry["zero_reserved_blocks"] as? [Int],
           reserved.allSatisfy({ (0..<layout.blockCount).contains($0) })
     else { throw fail("metadata for tensor '\(name)' lacks a valid stored_per_block or zero_reserved_blocks") }
-    let mask = SparsityMask(
-      stored: stored, storedPerBlock: perBlock,
-      zeroReserved: (0..<layout.blockCount).map { reserved.contains($0) })
+    // Flags set by index: a `contains` per block was blocks × reserved blocks.
+    var zeroReserved = [Bool](repeating: false, count: layout.blockCount)
+    for block in reserved { zeroReserved[block] = true }
+    let mask = SparsityMask(stored: stored, storedPerBlock: perBlock, zeroReserved: zeroReserved)
     let count = stored.reduce(0) { $0 + ($1 ? 1 : 0) }
     guard count == mask.storedCount else {
       throw fail("tensor '\(name)': \(name).mask stores \(count) vectors, expected \(perBlock) per block × \(layout.blockCount) blocks")

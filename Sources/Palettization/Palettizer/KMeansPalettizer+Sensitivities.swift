@@ -24,7 +24,7 @@ extension KMeansPalettizer {
     }
     if let first {
       throw ModelError(
-        file: sensitivities.file?.url.path,
+        file: sensitivities.checkpoint?.location(of: name)?.file.url.path,
         problem: "tensor '\(name)' has \(badCount) sensitivit\(badCount == 1 ? "y" : "ies") that "
           + "\(badCount == 1 ? "is" : "are") negative or not finite (first: \(first.value) at flat index \(first.offset)); "
           + "sensitivities must be finite and >= 0")
