@@ -60,31 +60,12 @@ public struct VectorClustering: Sendable, Equatable {
 /// `KMeans(k-means++, n_init=5, lloyd)` on the same vectors 5.7–6.8 s with its default 2
 /// threads (inertia 61.22–61.39) and 3.3–3.7 s limited to 1 thread (an earlier session).
 public enum VectorKMeans {
-  /// Clusters `n` vectors of `dimension` Floats into at most `k` centroids.
-  ///
-  /// - Parameters:
-  ///   - points: `n × dimension` finite Floats, row-major (vector `i` at `i * dimension`).
-  ///   - dimension: Floats per vector, ≥ 1.
-  ///   - weights: optional per-vector finite, non-negative weights (`n` entries). A weight
-  ///     multiplies the vector's contribution to the seeding probabilities, the means and the
-  ///     inertia. A cluster whose total weight is 0 counts as empty. `nil` means all 1.
-  ///   - k: clusters wanted, in `1...256`.
-  ///   - config: restarts, iteration cap, tolerance and seeding trials.
-  ///   - random: the only source of randomness; the caller owns one fresh generator per unit of
-  ///     work. Not touched when the palette is reused.
-  ///   - kernel: the implementation (``Kernel``; the same result from each); `nil`:
-  ///     ``Kernel/automatic(dimension:count:)``.
-  /// - Returns: `min(k, distinct vectors)` centroids, the assignment, inertia and diagnostics.
-  ///   An empty block (`n == 0`) gives no centroids.
-  /// - Complexity: O(n·d) for palette reuse. Otherwise, per restart, O(k·L·n·d) for seeding
-  ///   (`L` = ``VectorKMeansConfig/localTrials(k:)``) plus, per Lloyd iteration, O(n + k²·d)
-  ///   and O(k·d) for each vector whose bounds do not prune; at most O(maxIter·n·k·d).
   /// Which implementation runs the restarts (k-means++ seeding and Lloyd iterations). Every
   /// kernel gives bitwise the same result; they differ only in speed.
   public enum Kernel: String, Sendable, CaseIterable {
     /// The implementation before the kd-tree kernel: ``Lloyd`` with Hamerly's bounds, and
     /// k-means++ candidates evaluated one at a time. Kept as the reference every other kernel
-    /// is checked against (tests, `harness bench --vector`), and still the fastest for other
+    /// is checked against (tests, `harness bench --vector-kernels`), and still the fastest for other
     /// widths and small blocks.
     case reference
     /// Plain brute-force Lloyd, seeding block by block.
@@ -116,6 +97,25 @@ public enum VectorKMeans {
     }
   }
 
+  /// Clusters `n` vectors of `dimension` Floats into at most `k` centroids.
+  ///
+  /// - Parameters:
+  ///   - points: `n × dimension` finite Floats, row-major (vector `i` at `i * dimension`).
+  ///   - dimension: Floats per vector, ≥ 1.
+  ///   - weights: optional per-vector finite, non-negative weights (`n` entries). A weight
+  ///     multiplies the vector's contribution to the seeding probabilities, the means and the
+  ///     inertia. A cluster whose total weight is 0 counts as empty. `nil` means all 1.
+  ///   - k: clusters wanted, in `1...256`.
+  ///   - config: restarts, iteration cap, tolerance and seeding trials.
+  ///   - random: the only source of randomness; the caller owns one fresh generator per unit of
+  ///     work. Not touched when the palette is reused.
+  ///   - kernel: the implementation (``Kernel``; the same result from each); `nil`:
+  ///     ``Kernel/automatic(dimension:count:)``.
+  /// - Returns: `min(k, distinct vectors)` centroids, the assignment, inertia and diagnostics.
+  ///   An empty block (`n == 0`) gives no centroids.
+  /// - Complexity: O(n·d) for palette reuse. Otherwise, per restart, O(k·L·n·d) for seeding
+  ///   (`L` = ``VectorKMeansConfig/localTrials(k:)``) plus, per Lloyd iteration, O(n + k²·d)
+  ///   and O(k·d) for each vector whose bounds do not prune; at most O(maxIter·n·k·d).
   public static func cluster(
     _ points: UnsafeBufferPointer<Float>, dimension: Int, weights: UnsafeBufferPointer<Float>?,
     k: Int, config: VectorKMeansConfig, random: GSLRandom, kernel: Kernel? = nil
