@@ -34,13 +34,10 @@ public struct SparsityMask: Sendable, Equatable {
   /// One bit per element of the weight, in row-major order: its vector's ``stored`` flag.
   /// - Complexity: O(count).
   public func elementBits(layout: WeightLayout) -> [Bool] {
+    // Scalars: the index tensor has the weight's shape, so element i is vector i.
+    guard layout.clusterDim > 1 else { return stored }
     var bits = [Bool](repeating: false, count: layout.count)
     for block in 0..<layout.blockCount {
-      if let range = layout.contiguousRange(block: block) {
-        // Scalar along axis 0: element i has index i.
-        for i in range { bits[i] = stored[i] }
-        continue
-      }
       let elements = layout.elementOffsets(block: block)
       for (v, index) in layout.indexOffsets(block: block).enumerated() where stored[index] {
         for e in 0..<layout.clusterDim { bits[elements[v * layout.clusterDim + e]] = true }
@@ -54,12 +51,9 @@ public struct SparsityMask: Sendable, Equatable {
   /// - Complexity: O(count).
   public static func storedVectors(elementBits bits: [Bool], layout: WeightLayout) -> [Bool]? {
     precondition(bits.count == layout.count, "\(bits.count) mask bits for \(layout.count) elements")
+    guard layout.clusterDim > 1 else { return bits }
     var stored = [Bool](repeating: false, count: layout.count / layout.clusterDim)
     for block in 0..<layout.blockCount {
-      if let range = layout.contiguousRange(block: block) {
-        for i in range { stored[i] = bits[i] }
-        continue
-      }
       let elements = layout.elementOffsets(block: block)
       let d = layout.clusterDim
       for (v, index) in layout.indexOffsets(block: block).enumerated() {
