@@ -40,11 +40,12 @@ extension Reproducer {
   ) throws -> (lines: [String], mismatch: Bool) {
     guard let record = manifest.calibration?.sensitivities else { return ([], false) }
     let fresh = try calibrator.compute(threads: threads)
+    let freshHash = fresh.contentSHA256
     let fileURL = URL(fileURLWithPath: record.file, relativeTo: folder).standardizedFileURL
     let stored: Result<ActivationSensitivities, any Error> = Result { try ActivationSensitivities.loadColumns(fileURL) }
     var problems: [String] = []
-    if case .success(let s) = stored, s.contentSHA256 != record.sha256 {
-      problems.append("\(record.file) holds sensitivities sha256 \(s.contentSHA256), the manifest records \(record.sha256)")
+    if case .success(let s) = stored, case let storedHash = s.contentSHA256, storedHash != record.sha256 {
+      problems.append("\(record.file) holds sensitivities sha256 \(storedHash), the manifest records \(record.sha256)")
     }
     if fresh.metadata.tokens != record.tokens || fresh.metadata.sentences != manifest.calibration?.sentences {
       problems.append("re-computed over \(fresh.metadata.sentences) sentences and \(fresh.metadata.tokens) tokens, recorded "
@@ -53,10 +54,10 @@ extension Reproducer {
     let sameBLAS = current.core == record.openblasCore && current.config == record.openblasConfig
     let counts = "\(fresh.metadata.sentences) sentences, \(fresh.metadata.tokens) tokens"
 
-    if fresh.contentSHA256 == record.sha256 || sameBLAS {
+    if freshHash == record.sha256 || sameBLAS {
       if case .failure(let error) = stored { problems.append("the recorded sensitivities cannot be read: \(error)") }
-      if fresh.contentSHA256 != record.sha256 {
-        problems.append("re-computed sensitivities sha256 \(fresh.contentSHA256) != recorded \(record.sha256) on the same OpenBLAS core and build")
+      if freshHash != record.sha256 {
+        problems.append("re-computed sensitivities sha256 \(freshHash) != recorded \(record.sha256) on the same OpenBLAS core and build")
       }
       try calibrator.install(fresh)
       if problems.isEmpty { return (["calibration: match (sensitivities bit for bit, sha256 \(record.sha256.prefix(12))…; \(counts))"], false) }
@@ -68,7 +69,7 @@ extension Reproducer {
     switch stored {
     case .failure(let error):
       try calibrator.install(fresh)
-      problems.append("the recorded sensitivities cannot be read (\(error)), so the re-computation (sha256 \(fresh.contentSHA256.prefix(12))…, "
+      problems.append("the recorded sensitivities cannot be read (\(error)), so the re-computation (sha256 \(freshHash.prefix(12))…, "
         + "\(elsewhere)) cannot be compared, and the runs use it")
     case .success(let recorded):
       try calibrator.install(recorded)

@@ -70,9 +70,11 @@ public enum SweepMerger {
         + "(sha256 \(first.sensitivitiesSHA256?.prefix(12) ?? "")…), but the journal holds no calibration.safetensors; "
         + "remove the journal (rm -r '\(journal.folder.path)') to start over")
     }
-    if let other = results.first(where: { $0.sensitivitiesSHA256.map { $0 != calibration.contentSHA256 } ?? false }) {
+    // Hashed once (tens of MB of floats), not once per unit.
+    let hash = calibration.contentSHA256
+    if let other = results.first(where: { $0.sensitivitiesSHA256.map { $0 != hash } ?? false }) {
       throw JournalError(file: journal.folder.path, problem: "unit \(other.unit) was weighted with sensitivities sha256 "
-        + "\(other.sensitivitiesSHA256?.prefix(12) ?? "")…, but the journal's calibration.safetensors has \(calibration.contentSHA256.prefix(12))…; "
+        + "\(other.sensitivitiesSHA256?.prefix(12) ?? "")…, but the journal's calibration.safetensors has \(hash.prefix(12))…; "
         + "results weighted with different sensitivities are never mixed: remove the journal (rm -r '\(journal.folder.path)') to start over")
     }
     return calibration
