@@ -30,6 +30,9 @@ public final class SweepCalibrator: @unchecked Sendable {
   /// Sentences in the whole corpus.
   public let corpusSentences: Int
 
+  /// The sweep's evaluator, whose fp32 encoder (the same file) the computation uses when there
+  /// is one.
+  private let evaluator: SweepEvaluator?
   private let cache = ComputeOnce<Calibrated>()
   private let counter = NSLock()
   private var computed = 0
@@ -69,7 +72,10 @@ public final class SweepCalibrator: @unchecked Sendable {
   /// - Throws: ``ExperimentError`` at `sensitivities.calibration…` for a synthetic model, a
   ///   missing encoder file (naming it), a corpus that cannot be read or holds no sentence, or a
   ///   sentence the evaluation corpus also uses (naming both files, the count and the first).
-  public init(experiment: Experiment, log: (@Sendable (String) -> Void)? = nil) throws(ExperimentError) {
+  /// - Parameter evaluator: the sweep's evaluator, if it evaluates: its fp32 encoder is shared.
+  public init(
+    experiment: Experiment, evaluator: SweepEvaluator? = nil, log: (@Sendable (String) -> Void)? = nil
+  ) throws(ExperimentError) {
     guard case .calibration(let settings) = experiment.sensitivities else {
       preconditionFailure("the experiment has no sensitivities.calibration")
     }
@@ -97,6 +103,7 @@ public final class SweepCalibrator: @unchecked Sendable {
       }
     }
     self.settings = settings
+    self.evaluator = evaluator
     self.modelFile = modelFile
     self.sentences = used.map(\.text)
     self.corpusSentences = all.count
@@ -164,7 +171,8 @@ public final class SweepCalibrator: @unchecked Sendable {
     let calibration = ActivationCalibration(
       modelDirectory: folder, corpus: settings.corpus, maxSentences: settings.maxSentences,
       batchSize: settings.batchSize, threads: max(1, threads), weightsFile: modelFile)
-    return try calibration.run(
-      encoder: SentenceEncoder(modelDirectory: folder, weightsFile: modelFile), sentences: sentences)
+    let encoder = try evaluator?.referenceEncoder(threads: threads)
+      ?? SentenceEncoder(modelDirectory: folder, weightsFile: modelFile)
+    return try calibration.run(encoder: encoder, sentences: sentences)
   }
 }

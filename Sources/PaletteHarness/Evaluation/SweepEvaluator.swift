@@ -121,6 +121,12 @@ public final class SweepEvaluator: @unchecked Sendable {
     return computed ? Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 : 0
   }
 
+  /// The fp32 encoder of the reference (loaded, and the reference computed, on first use): the
+  /// calibration of a sweep that also evaluates runs on it instead of loading its own.
+  func referenceEncoder(threads: Int) throws -> SentenceEncoder {
+    try reference(threads: threads).encoder
+  }
+
   private func reference(threads: Int) throws -> Reference {
     try references.value(for: "fp32") { try loadReference(threads: threads) }.value
   }

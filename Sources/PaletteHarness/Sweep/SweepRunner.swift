@@ -255,7 +255,7 @@ public struct SweepRunner: Sendable {
     if case .file(let url) = experiment.sensitivities { sensitivities = try Model.load(safetensors: url) }
     let evaluator = try experiment.embeddingEvaluation.map { _ in try SweepEvaluator(experiment: experiment, log: log) }
     var calibrator: SweepCalibrator?
-    if case .calibration = experiment.sensitivities { calibrator = try SweepCalibrator(experiment: experiment, log: log) }
+    if case .calibration = experiment.sensitivities { calibrator = try SweepCalibrator(experiment: experiment, evaluator: evaluator, log: log) }
     let context = Context(model: model, basePlan: basePlan, sensitivities: sensitivities, evaluator: evaluator, calibrator: calibrator)
     if let sensitivities, experiment.gridPoints.contains(where: { experiment.sensitivity(of: $0) == .file }) {
       noteUncovered(sensitivities, source: "sensitivities file", in: context)
