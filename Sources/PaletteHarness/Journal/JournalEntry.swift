@@ -86,33 +86,28 @@ struct JournalEntry: Codable, Equatable {
     return e
   }
 
-  /// The unit result, or why the entry is unusable (`nil` problem = fine).
-  func result(columns: Int) -> Result<UnitResult, EntryProblem> {
+  /// The unit result (`verified`), or why the entry is unusable (`invalid`, phrased to follow its
+  /// path).
+  func result(columns: Int) -> SweepJournal.EntryState {
     var tensorResults: [UnitResult.TensorResult] = []
     for t in results {
       guard let inertia = CSVNumber.parse(t.inertia), let signal = CSVNumber.parse(t.signalEnergy),
             let bits = CSVNumber.parse(t.bitsPerWeight)
-      else { return .failure(EntryProblem("has a non-numeric metric for tensor \(t.name)")) }
+      else { return .invalid("has a non-numeric metric for tensor \(t.name)") }
       tensorResults.append(.init(name: t.name, sha256: t.sha256, numel: t.numel, inertia: inertia, signalEnergy: signal, bitsPerWeight: bits))
     }
     if let bad = rows.first(where: { $0.count != columns }) {
-      return .failure(EntryProblem("has a row of \(bad.count) fields, the results have \(columns) columns"))
+      return .invalid("has a row of \(bad.count) fields, the results have \(columns) columns")
     }
     guard let seconds = CSVNumber.parse(engineSeconds) else {
-      return .failure(EntryProblem("has a non-numeric engine_seconds '\(engineSeconds)'"))
+      return .invalid("has a non-numeric engine_seconds '\(engineSeconds)'")
     }
     guard let evaluationSeconds = CSVNumber.parse(evaluationSeconds ?? "0") else {
-      return .failure(EntryProblem("has a non-numeric evaluation_seconds '\(evaluationSeconds ?? "")'"))
+      return .invalid("has a non-numeric evaluation_seconds '\(evaluationSeconds ?? "")'")
     }
-    return .success(UnitResult(
+    return .verified(UnitResult(
       unit: unit, run: run, tensors: tensors, rows: rows, results: tensorResults, skipped: skipped,
       rejection: rejection, warnings: warnings, evaluation: evaluation, sensitivitiesSHA256: sensitivitiesSHA256,
       engineSeconds: seconds, evaluationSeconds: evaluationSeconds))
-  }
-
-  /// Why an entry cannot be used, phrased to follow its path.
-  struct EntryProblem: Error, Equatable {
-    var text: String
-    init(_ text: String) { self.text = text }
   }
 }

@@ -110,10 +110,7 @@ public struct SweepJournal: Sendable {
       return .invalid("is for unit \(entry.unit) of run \(entry.run) with tensors \(entry.tensors.joined(separator: " ")), "
         + "but the sweep plans \(unit.id) of run \(unit.run.key) with tensors \(unit.tensors.joined(separator: " "))")
     }
-    switch entry.result(columns: ResultColumns.tensors.count) {
-    case .success(let result): return .verified(result)
-    case .failure(let problem): return .invalid(problem.text)
-    }
+    return entry.result(columns: ResultColumns.tensors.count)
   }
 
   /// The unit ids that have an entry file (verified or not).
