@@ -71,9 +71,7 @@ extension SafeTensorsWriter {
     workers: Int, fillError: borrowing Mutex<(any Error)?>
   ) throws(SafeTensorsError) {
     try writeAtomically(to: url) { fd in
-      var length = UInt64(header.count).littleEndian
-      guard Swift.withUnsafeBytes(of: &length, { writeAll(fd, $0) }), header.withUnsafeBytes({ writeAll(fd, $0) })
-      else { return false }
+      guard writeHeader(fd, header) else { return false }
       let cursor = Atomic<Int>(0)
       let failed = Atomic<Int32>(0)  // errno of a failed pwrite, or 0
       DispatchQueue.concurrentPerform(iterations: min(workers, max(tensors.count, 1))) { _ in
@@ -89,7 +87,7 @@ extension SafeTensorsWriter {
             fillError.withLock { if $0 == nil { $0 = error } }
             return
           }
-          if !positionalWriteAll(fd, UnsafeRawBufferPointer(buffer), at: offsets[i]) {
+          if !writeAll(fd, UnsafeRawBufferPointer(buffer), at: offsets[i]) {
             failed.store(errno == 0 ? EIO : errno, ordering: .relaxed)
             return
           }
@@ -99,20 +97,5 @@ extension SafeTensorsWriter {
       if code != 0 { errno = code; return false }
       return fillError.withLock { $0 == nil }
     }
-  }
-
-  /// `pwrite` of all of `bytes` at `offset`, retrying short writes and EINTR.
-  private static func positionalWriteAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
-    guard let base = bytes.baseAddress else { return true }
-    var done = 0
-    while done < bytes.count {
-      let n = pwrite(fd, base + done, bytes.count - done, off_t(offset + done))
-      if n < 0 {
-        if errno == EINTR { continue }
-        return false
-      }
-      done += n
-    }
-    return true
   }
 }

@@ -108,10 +108,7 @@ public struct SafeTensorsWriter: Sendable {
   public func write(to url: URL) throws(SafeTensorsError) {
     let (ordered, header) = try layout(path: url.path)
     try Self.writeAtomically(to: url) { fd in
-      var length = UInt64(header.count).littleEndian
-      guard Swift.withUnsafeBytes(of: &length, { Self.writeAll(fd, $0) }),
-            header.withUnsafeBytes({ Self.writeAll(fd, $0) })
-      else { return false }
+      guard Self.writeHeader(fd, header) else { return false }
       for entry in ordered {
         guard entry.withUnsafeBytes({ Self.writeAll(fd, $0) }) else { return false }
       }
@@ -151,12 +148,21 @@ public struct SafeTensorsWriter: Sendable {
     renamed = true
   }
 
-  /// Writes all of `bytes`, retrying short writes and EINTR; `false` on error (errno set).
-  static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+  /// Writes the header's length (little-endian `UInt64`) and the header itself at the file's
+  /// start; `false` on error (errno set).
+  static func writeHeader(_ fd: Int32, _ header: [UInt8]) -> Bool {
+    var length = UInt64(header.count).littleEndian
+    return Swift.withUnsafeBytes(of: &length, { writeAll(fd, $0) }) && header.withUnsafeBytes({ writeAll(fd, $0) })
+  }
+
+  /// Writes all of `bytes` (at the file position, or with `pwrite` at `offset`), retrying short
+  /// writes and EINTR; `false` on error (errno set).
+  static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int? = nil) -> Bool {
     guard let base = bytes.baseAddress else { return true }
     var done = 0
     while done < bytes.count {
-      let n = posixWrite(fd, base + done, bytes.count - done)
+      let n = offset.map { pwrite(fd, base + done, bytes.count - done, off_t($0 + done)) }
+        ?? posixWrite(fd, base + done, bytes.count - done)
       if n < 0 {
         if errno == EINTR { continue }
         return false
