@@ -105,10 +105,7 @@ public struct ActivationCalibration: Sendable {
       guard let means = moments.meanSquares(for: name), let shape = encoder.model.parameters[name]?.shape else { continue }
       let row = means.map { Float($0) }
       let rows = shape.reduce(1, *) / max(1, row.count)
-      var values = [Float]()
-      values.reserveCapacity(rows * row.count)
-      for _ in 0..<rows { values.append(contentsOf: row) }
-      tensors[name] = Tensor(shape: shape, values: values)
+      tensors[name] = Tensor(shape: shape, values: ActivationSensitivities.repeating(row, count: rows))
     }
     return (tensors, moments)
   }

@@ -38,30 +38,22 @@ extension ActivationSensitivities {
   ///   ``CalibrationMetadata/sensitivitiesSHA256`` (edited or damaged).
   /// - Complexity: O(Σ weight sizes) to expand and hash.
   public static func loadColumns(_ url: URL) throws -> ActivationSensitivities {
-    let file: SafeTensorsFile
-    do { file = try SafeTensorsFile(contentsOf: url) } catch { throw ModelError(file: url.path, problem: error.description) }
-    let metadata = try CalibrationMetadata.parse(file.metadata, file: url.path)
+    let (file, metadata) = try open(url)
     func bad(_ reason: String) -> CalibrationError { CalibrationError(file: url.path, kind: .badColumns(reason: reason)) }
     guard let rowsText = file.metadata[rowsKey],
           let rows = (try? JSONSerialization.jsonObject(with: Data(rowsText.utf8))) as? [String: Int]
     else { throw bad("its __metadata__ has no '\(rowsKey)' object of row counts") }
     var tensors: [String: Tensor] = [:]
     for name in file.tensorNames {
-      let row: Tensor
-      do { row = try file.tensor(named: name) } catch { throw ModelError(file: url.path, problem: error.description) }
+      let row = try tensor(named: name, in: file, url: url)
       guard row.shape.count == 1 else { throw bad("tensor '\(name)' has shape \(row.shape), expected one row [in]") }
       guard let count = rows[name], count >= 0 else { throw bad("'\(rowsKey)' has no row count for tensor '\(name)'") }
-      tensors[name] = Tensor(shape: [count, row.count], values: Array([[Float]](repeating: row.values, count: count).joined()))
+      tensors[name] = Tensor(shape: [count, row.count], values: repeating(row.values, count: count))
     }
     if let extra = Set(rows.keys).subtracting(tensors.keys).sorted().first {
       throw bad("'\(rowsKey)' names tensor '\(extra)', which the file does not hold")
     }
-    let loaded = ActivationSensitivities(tensors: tensors, metadata: metadata)
-    let hash = loaded.contentSHA256
-    guard hash == metadata.sensitivitiesSHA256 else {
-      throw CalibrationError(file: url.path, kind: .tensorsChanged(found: hash, recorded: metadata.sensitivitiesSHA256))
-    }
-    return loaded
+    return try verified(tensors: tensors, metadata: metadata, url: url)
   }
 
   /// The largest relative difference `|a − b| / max(|a|, |b|)` between the values of two

@@ -44,19 +44,44 @@ public struct ActivationSensitivities: Sendable {
   ///   ``CalibrationError`` when its metadata is missing or wrong, or when its tensors do not
   ///   hash to the metadata's ``CalibrationMetadata/sensitivitiesSHA256`` (edited or damaged).
   public static func load(_ url: URL) throws -> ActivationSensitivities {
+    let (file, metadata) = try open(url)
+    var tensors: [String: Tensor] = [:]
+    for name in file.tensorNames { tensors[name] = try tensor(named: name, in: file, url: url) }
+    return try verified(tensors: tensors, metadata: metadata, url: url)
+  }
+
+  /// The safetensors file at `url` and its calibration metadata.
+  /// - Throws: `ModelError` naming the file when it cannot be read; ``CalibrationError`` for
+  ///   missing or wrong metadata.
+  static func open(_ url: URL) throws -> (SafeTensorsFile, CalibrationMetadata) {
     let file: SafeTensorsFile
     do { file = try SafeTensorsFile(contentsOf: url) } catch { throw ModelError(file: url.path, problem: error.description) }
-    let metadata = try CalibrationMetadata.parse(file.metadata, file: url.path)
-    var tensors: [String: Tensor] = [:]
-    for name in file.tensorNames {
-      do { tensors[name] = try file.tensor(named: name) } catch { throw ModelError(file: url.path, problem: error.description) }
-    }
+    return (file, try CalibrationMetadata.parse(file.metadata, file: url.path))
+  }
+
+  /// Tensor `name` of `file` (read from `url`), a read error as a `ModelError` naming the file.
+  static func tensor(named name: String, in file: SafeTensorsFile, url: URL) throws(ModelError) -> Tensor {
+    do { return try file.tensor(named: name) } catch { throw ModelError(file: url.path, problem: error.description) }
+  }
+
+  /// The sensitivities of `tensors` read from `url`, if they hash to the metadata's
+  /// ``CalibrationMetadata/sensitivitiesSHA256``.
+  /// - Throws: ``CalibrationError`` `.tensorsChanged` naming `url` otherwise.
+  static func verified(tensors: [String: Tensor], metadata: CalibrationMetadata, url: URL) throws -> ActivationSensitivities {
     let loaded = ActivationSensitivities(tensors: tensors, metadata: metadata)
     let hash = loaded.contentSHA256
     guard hash == metadata.sensitivitiesSHA256 else {
       throw CalibrationError(file: url.path, kind: .tensorsChanged(found: hash, recorded: metadata.sensitivitiesSHA256))
     }
     return loaded
+  }
+
+  /// `row` repeated `count` times: the values of a sensitivity tensor, every row equal.
+  static func repeating(_ row: [Float], count: Int) -> [Float] {
+    var values = [Float]()
+    values.reserveCapacity(count * row.count)
+    for _ in 0..<count { values.append(contentsOf: row) }
+    return values
   }
 
   /// SHA-256 (lowercase hex) of the tensors: per name in ``names`` order, the name, the shape
