@@ -12,4 +12,10 @@ public struct JournalError: LocatedError, Equatable, Sendable {
     self.file = file
     self.problem = problem
   }
+
+  /// How to go on from a journal in `folder` that cannot be used: the advice every journal
+  /// error about its content ends with.
+  static func startOver(_ folder: URL) -> String {
+    "remove the journal (rm -r '\(folder.path)') to start over"
+  }
 }

@@ -77,7 +77,7 @@ public struct JournalHeader: Codable, Sendable, Equatable {
   /// Throws unless entries of this header may be used by a sweep expecting `expected` (seeds
   /// aside: a journal's drawn seeds are the sweep's). `folder` names the journal in messages.
   func check(against expected: JournalHeader, folder: URL, experimentFile: String) throws(JournalError) {
-    let remove = "remove the journal (rm -r '\(folder.path)') to start over"
+    let remove = JournalError.startOver(folder)
     func fail(_ problem: String) -> JournalError { JournalError(file: folder.path, problem: problem) }
     if experiment.sha256 != expected.experiment.sha256 {
       throw fail("belongs to another experiment: it was started for content sha256 \(experiment.sha256.prefix(12))…, "

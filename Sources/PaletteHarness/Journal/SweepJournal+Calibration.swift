@@ -12,7 +12,7 @@ extension SweepJournal {
   ///   than the header's.
   func calibration(settings: ActivationCalibrationSettings) throws(JournalError) -> ActivationSensitivities? {
     guard FileManager.default.fileExists(atPath: calibrationURL.path) else { return nil }
-    let remove = "remove the journal (rm -r '\(folder.path)') to start over"
+    let remove = JournalError.startOver(folder)
     let loaded: ActivationSensitivities
     do { loaded = try ActivationSensitivities.loadColumns(calibrationURL) } catch {
       throw JournalError(file: calibrationURL.path, problem: "cannot be used (\(error)); \(remove)")

@@ -48,7 +48,7 @@ public struct SweepJournal: Sendable {
     let folder = Self.folder(for: experiment)
     let headerURL = folder.appendingPathComponent("header.json")
     guard FileManager.default.fileExists(atPath: headerURL.path) else { return nil }
-    let remove = "remove the journal (rm -r '\(folder.path)') to start over"
+    let remove = JournalError.startOver(folder)
     let data: Data
     do { data = try Data(contentsOf: headerURL) } catch {
       throw JournalError(file: headerURL.path, problem: "cannot be read: \(error.localizedDescription); \(remove)")

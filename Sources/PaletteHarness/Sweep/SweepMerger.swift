@@ -68,14 +68,14 @@ public enum SweepMerger {
     else {
       throw JournalError(file: journal.folder.path, problem: "unit \(first.unit) was weighted with calibrated sensitivities "
         + "(sha256 \(first.sensitivitiesSHA256?.prefix(12) ?? "")…), but the journal holds no calibration.safetensors; "
-        + "remove the journal (rm -r '\(journal.folder.path)') to start over")
+        + JournalError.startOver(journal.folder))
     }
     // Hashed once (tens of MB of floats), not once per unit.
     let hash = calibration.contentSHA256
     if let other = results.first(where: { $0.sensitivitiesSHA256.map { $0 != hash } ?? false }) {
       throw JournalError(file: journal.folder.path, problem: "unit \(other.unit) was weighted with sensitivities sha256 "
         + "\(other.sensitivitiesSHA256?.prefix(12) ?? "")…, but the journal's calibration.safetensors has \(hash.prefix(12))…; "
-        + "results weighted with different sensitivities are never mixed: remove the journal (rm -r '\(journal.folder.path)') to start over")
+        + "results weighted with different sensitivities are never mixed: " + JournalError.startOver(journal.folder))
     }
     return calibration
   }
