@@ -18,12 +18,11 @@ struct CalibrationBenchOptions: ParsableArguments {
   }
 
   /// The benchmark settings, or `nil` without `--calibration`.
-  func settings(threads: Int, batchSize: Int) -> Benchmarks.CalibrationSettings? {
-    guard let calibration else { return nil }
-    var settings = Benchmarks.CalibrationSettings(modelDirectory: fileURL(calibration), corpus: fileURL(calibrationCorpus))
-    settings.sentences = calibrationSentences
-    settings.threads = threads
-    settings.batchSize = batchSize
-    return settings
+  func settings(threads: Int, batchSize: Int) -> Benchmarks.EncoderPass? {
+    calibration.map {
+      Benchmarks.EncoderPass(
+        modelDirectory: fileURL($0), corpus: fileURL(calibrationCorpus), sentences: calibrationSentences,
+        threads: threads, batchSize: batchSize)
+    }
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PaletteHarness
 
 /// `harness bench --encoder` flags: Swift encoder throughput against PyTorch in the same run.
@@ -28,13 +29,13 @@ struct EncoderBenchOptions: ParsableArguments {
   }
 
   /// The benchmark settings, or `nil` without `--encoder`.
-  var settings: Benchmarks.EncoderSettings? {
-    guard let encoder else { return nil }
-    var settings = Benchmarks.EncoderSettings(
-      modelDirectory: fileURL(encoder), corpus: fileURL(corpus), torchScript: torchScript == "none" ? nil : fileURL(torchScript))
-    settings.sentences = sentences
-    settings.threads = threads
-    settings.batchSize = batchSize
-    return settings
+  var settings: Benchmarks.EncoderPass? {
+    encoder.map {
+      Benchmarks.EncoderPass(
+        modelDirectory: fileURL($0), corpus: fileURL(corpus), sentences: sentences, threads: threads, batchSize: batchSize)
+    }
   }
+
+  /// The PyTorch baseline script, `nil` for 'none'.
+  var torchBaseline: URL? { torchScript == "none" ? nil : fileURL(torchScript) }
 }

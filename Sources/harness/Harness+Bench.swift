@@ -90,7 +90,7 @@ extension Harness {
         }
         if let experiment { _ = try bench.sweepPoint(fileURL(experiment), configID: configID) }
         if let units { _ = try bench.sweepUnits(fileURL(units), threads: workers) }
-        if let settings = encoderOptions.settings { _ = try bench.encoder(settings) }
+        if let settings = encoderOptions.settings { _ = try bench.encoder(settings, torchScript: encoderOptions.torchBaseline) }
         if let sparseModel { _ = try bench.sparse(fileURL(sparseModel), workers: workers) }
         if let settings = calibrationOptions.settings(threads: encoderOptions.threads, batchSize: encoderOptions.batchSize) {
           _ = try bench.calibration(settings)

@@ -5,30 +5,15 @@ import Palettization
 extension Benchmarks {
   /// What `harness bench --calibration` compares: computing activation sensitivities against
   /// one evaluation pass (an fp32 encode) of the same sentences, threads and batch size.
-  public struct CalibrationSettings: Sendable {
-    /// The sentence-transformers model directory (e.g. `models/minilm`).
-    public var modelDirectory: URL
-    /// Sentences file; the first ``sentences`` sentences are used.
-    public var corpus: URL
-    public var sentences: Int = 256
-    public var threads: Int = 2
-    public var batchSize: Int = 64
-
-    public init(modelDirectory: URL, corpus: URL) {
-      self.modelDirectory = modelDirectory
-      self.corpus = corpus
-    }
-  }
-
+  ///
   /// Calibration time as a ratio to one evaluation pass (the target: at most 1), best
   /// of ``repetitions`` each, alternating, after one warm-up; the file hashes of the metadata
   /// (model files and corpus, I/O rather than computation) are timed separately; and the full
   /// Gram matrices (``SentenceEncoder/linearInputStatistics(_:batchSize:threads:)``, one run),
   /// the alternative the diagonal-only pass replaces, for comparison. Checks that every Linear got finite, non-negative sensitivities.
-  public func calibration(_ settings: CalibrationSettings) throws -> [Measurement] {
-    let encoder = try SentenceEncoder(modelDirectory: settings.modelDirectory)
-    let sentences = Array(try SentenceCorpus.read(settings.corpus).prefix(settings.sentences))
-    let tokens = encoder.tokenize(sentences).reduce(0) { $0 + $1.count }
+  public func calibration(_ settings: EncoderPass) throws -> [Measurement] {
+    let (encoder, sentences, ids) = try settings.load()
+    let tokens = ids.reduce(0) { $0 + $1.count }
     let (batch, threads) = (settings.batchSize, settings.threads)
     log("calibration: \(sentences.count) sentences, \(tokens) tokens, batch \(batch), \(threads) threads; OpenBLAS core \(encoder.blas.coreName)")
 

@@ -2,25 +2,30 @@ import Encoder
 import Foundation
 
 extension Benchmarks {
-  /// What `harness bench --encoder` compares: the Swift encoder's throughput against PyTorch +
-  /// sentence-transformers on the same sentences, threads and batch size.
-  public struct EncoderSettings: Sendable {
+  /// The fp32 encoder passes `harness bench --encoder` and `--calibration` time: the model,
+  /// the sentences, the threads and the batch size.
+  public struct EncoderPass: Sendable {
     /// The sentence-transformers model directory (e.g. `models/minilm`).
     public var modelDirectory: URL
-    /// Sentences file; the first ``sentences`` sentences are encoded.
+    /// Sentences file; its first ``sentences`` sentences are used.
     public var corpus: URL
-    public var sentences: Int = 512
-    public var threads: Int = 2
-    public var batchSize: Int = 64
-    /// `scripts/bench_torch_encoder.py`, run just before the Swift figure for the in-run
-    /// baseline; `nil` (or no working PyTorch) reports the Swift figure against its matrix
-    /// products alone.
-    public var torchScript: URL?
+    public var sentences: Int
+    public var threads: Int
+    public var batchSize: Int
 
-    public init(modelDirectory: URL, corpus: URL, torchScript: URL?) {
+    public init(modelDirectory: URL, corpus: URL, sentences: Int, threads: Int = 2, batchSize: Int = 64) {
       self.modelDirectory = modelDirectory
       self.corpus = corpus
-      self.torchScript = torchScript
+      self.sentences = sentences
+      self.threads = threads
+      self.batchSize = batchSize
+    }
+
+    /// The encoder, the sentences used and their token ids.
+    func load() throws -> (encoder: SentenceEncoder, sentences: [String], ids: [[Int32]]) {
+      let encoder = try SentenceEncoder(modelDirectory: modelDirectory)
+      let sentences = Array(try SentenceCorpus.read(corpus).prefix(self.sentences))
+      return (encoder, sentences, encoder.tokenize(sentences))
     }
   }
 
@@ -28,17 +33,18 @@ extension Benchmarks {
   /// run (best of ``repetitions`` on both sides, after one warm-up each), and the ratio of CPU
   /// time (all threads; steadier than wall time on a shared machine); also the share of the
   /// time spent in the layer matrix products (`sgemm` at the forward pass's shapes).
-  public func encoder(_ settings: EncoderSettings) throws -> [Measurement] {
-    let encoder = try SentenceEncoder(modelDirectory: settings.modelDirectory)
-    let sentences = Array(try SentenceCorpus.read(settings.corpus).prefix(settings.sentences))
-    let ids = encoder.tokenize(sentences)
+  /// - Parameter torchScript: `scripts/bench_torch_encoder.py`, run just before the Swift figure
+  ///   for the in-run baseline; `nil` (or no working PyTorch) reports the Swift figure against
+  ///   its matrix products alone.
+  public func encoder(_ settings: EncoderPass, torchScript: URL?) throws -> [Measurement] {
+    let (encoder, sentences, ids) = try settings.load()
     let tokens = ids.reduce(0) { $0 + $1.count }
     log("encoder: \(sentences.count) sentences, \(tokens) tokens, batch \(settings.batchSize), \(settings.threads) threads; "
         + "OpenBLAS core \(encoder.blas.coreName) (\(encoder.blas.libraryPath))")
     var out: [Measurement] = []
 
     var torch: (seconds: Double, cpu: Double, note: String)?
-    if let script = settings.torchScript {
+    if let script = torchScript {
       torch = runTorchBaseline(script, settings: settings, count: sentences.count)
       if let torch {
         log(String(format: "baseline: PyTorch %@: %.1f ms (CPU %.1f ms) = %.1f sentences/s", torch.note, torch.seconds * 1e3,
@@ -65,7 +71,7 @@ extension Benchmarks {
   }
 
   /// Runs the PyTorch benchmark script; `nil` (with a log line) when it cannot run.
-  private func runTorchBaseline(_ script: URL, settings: EncoderSettings, count: Int) -> (seconds: Double, cpu: Double, note: String)? {
+  private func runTorchBaseline(_ script: URL, settings: EncoderPass, count: Int) -> (seconds: Double, cpu: Double, note: String)? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", script.path, "--model", settings.modelDirectory.path, "--corpus", settings.corpus.path,
