@@ -149,7 +149,7 @@ public struct KMeansPalettizer: Sendable {
   ) throws -> TensorOutcome {
     guard let spec = entry.spec else { return .untouched(entry) }
     let description = try model.describe(entry.name)
-    guard description.weightDType != nil else {
+    guard let dtype = description.weightDType else {
       return .skipped(entry, reason: "dtype \(description.dtype) is not a floating-point type")
     }
     // Each weight is read once: its pages need not stay resident after it is done.
@@ -159,8 +159,7 @@ public struct KMeansPalettizer: Sendable {
     let options = entry.options ?? ClusteringOptions()
     let op = entry.op?.kind
     var outcome: Result<PalettizedTensor, PalettizationError>
-    if let dtype = description.weightDType,
-      TensorPalettizer.handlesHalfPrecision(
+    if TensorPalettizer.handlesHalfPrecision(
         dtype: dtype, shape: description.shape, spec: spec, options: options, op: op, weighted: sensitivity != nil),
       let fromBytes = try model.withMappedBytes(of: entry.name, { bytes in
         Result { () throws(PalettizationError) -> PalettizedTensor in

@@ -29,8 +29,10 @@ extension TensorPalettizer {
   /// fast mode's rounding) on its occupied bins, and one pass that writes every element's index
   /// from a per-pattern table while summing the squared error and signal in element order, in
   /// `Float64`, exactly as the `Float` path does. Working memory beyond the input bytes and
-  /// the indices (one byte per element) is the histogram's fixed ~1.2 MiB, the same for a
-  /// 4096-element block as for a 128k×4096 `lm_head` — nothing is sized by the tensor.
+  /// the indices (one byte per element) is fixed, about 1.7 MiB — the histogram (~0.7 MiB, 0.5
+  /// more with sensitivities) and two 65,536-entry `Double` tables of per-pattern squared error
+  /// and value (1 MiB) — the same for a 4096-element block as for a 128k×4096 `lm_head`:
+  /// nothing is sized by the tensor.
   ///
   /// - Precondition: ``handlesHalfPrecision(dtype:shape:spec:options:op:weighted:)`` is true,
   ///   and `bytes` holds the `shape`'s elements at `dtype`.
@@ -43,12 +45,7 @@ extension TensorPalettizer {
     spec: PalettizationSpec, options: ClusteringOptions = ClusteringOptions(), op: OpKind? = nil,
     sensitivity: Tensor? = nil
   ) throws(PalettizationError) -> PalettizedTensor {
-    do { try spec.validate() } catch { throw .spec(error) }
-    let layout: WeightLayout
-    do { layout = try WeightLayout(shape: shape, spec: spec, op: op) } catch { throw .shape(error) }
-    if let sensitivity, sensitivity.shape != shape {
-      throw .shape(.sensitivityShapeMismatch(weight: shape, sensitivity: sensitivity.shape))
-    }
+    let layout = try checkedLayout(shape: shape, spec: spec, op: op, sensitivity: sensitivity)
     precondition(
       handlesHalfPrecision(dtype: dtype, shape: shape, spec: spec, options: options, op: op, weighted: sensitivity != nil),
       "palettize(halfPrecision:) called for a weight the Float path must handle")

@@ -40,15 +40,8 @@ public enum TensorPalettizer {
     threads: Int = 1,
     vectorKernel: VectorKMeans.Kernel? = nil
   ) throws(PalettizationError) -> PalettizedTensor {
-    do {
-      try spec.validate()
-      try options.pruning?.validate(path: "prune")
-    } catch { throw .spec(error) }
-    let layout: WeightLayout
-    do { layout = try WeightLayout(shape: weight.shape, spec: spec, op: op) } catch { throw .shape(error) }
-    if let sensitivity, sensitivity.shape != weight.shape {
-      throw .shape(.sensitivityShapeMismatch(weight: weight.shape, sensitivity: sensitivity.shape))
-    }
+    let layout = try checkedLayout(
+      shape: weight.shape, spec: spec, op: op, sensitivity: sensitivity, pruning: options.pruning)
     let nonFinite = weight.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
     if nonFinite > 0 { throw .shape(.nonFiniteValues(count: nonFinite)) }
     if spec.clusterDim > 1 && !GSLRandom.availableGenerators.contains(generator) {
@@ -424,5 +417,25 @@ extension TensorPalettizer {
     guard let qspec = spec.lutQSpec else { return (padded.map(dtype.round), nil) }
     let q = LUTQuantizer(qspec).quantize(padded)
     return (q.dequantized.map(dtype.round), q)
+  }
+}
+
+extension TensorPalettizer {
+  /// The layout of a `shape` weight under `spec`, after the checks every entry point makes
+  /// first: the spec (and `pruning`) valid, the shape fits, `sensitivity` has the weight's shape.
+  /// - Throws: ``PalettizationError/spec(_:)`` or ``PalettizationError/shape(_:)``.
+  static func checkedLayout(
+    shape: [Int], spec: PalettizationSpec, op: OpKind?, sensitivity: Tensor?, pruning: PruningSpec? = nil
+  ) throws(PalettizationError) -> WeightLayout {
+    do {
+      try spec.validate()
+      try pruning?.validate(path: "prune")
+    } catch { throw .spec(error) }
+    let layout: WeightLayout
+    do { layout = try WeightLayout(shape: shape, spec: spec, op: op) } catch { throw .shape(error) }
+    if let sensitivity, sensitivity.shape != shape {
+      throw .shape(.sensitivityShapeMismatch(weight: shape, sensitivity: sensitivity.shape))
+    }
+    return layout
   }
 }
