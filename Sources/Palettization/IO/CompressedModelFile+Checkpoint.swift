@@ -37,59 +37,41 @@ extension CompressedModelFile {
     _ palettized: PalettizedModel, model: Model, to url: URL, maxShardBytes: Int = defaultMaxShardBytes
   ) throws -> [URL] {
     precondition(maxShardBytes > 0, "maxShardBytes must be positive")
-    let whole = try writer(for: palettized, model: model)
-    let total = whole.entries.reduce(0) { $0 + $1.byteCount }
+    let parts = try parts(for: palettized, model: model)
+    let total = parts.groups.reduce(0) { $0 + $1.entries.reduce(0) { $0 + $1.byteCount } }
     if total <= maxShardBytes {
-      try whole.write(to: url)
+      var writer = SafeTensorsWriter(entries: parts.groups.flatMap(\.entries))
+      writer.metadata = try metadata(described: parts.described, aliases: parts.aliases)
+      try writer.write(to: url)
       return [url]
     }
 
-    // Group entries by the tensor they belong to (`T.lut`, `T.indices`, … → `T`), in model order.
-    let palettizedNames = Set(palettized.palettized.map(\.name))
-    let modelNames = Set(model.tensorNames)
-    var groups: [String: [SafeTensorsEntry]] = [:]
-    for entry in whole.entries {
-      var owner = entry.name
-      if !modelNames.contains(entry.name), let dot = entry.name.lastIndex(of: "."),
-        palettizedNames.contains(String(entry.name[..<dot]))
-      {
-        owner = String(entry.name[..<dot])
-      }
-      groups[owner, default: []].append(entry)
-    }
-    var shards: [[String]] = [[]]
+    // Whole tensors per shard, in model order.
+    var shards: [[(name: String, entries: [SafeTensorsEntry])]] = [[]]
     var shardBytes = 0
-    for name in model.tensorNames {
-      guard let entries = groups[name] else { continue }
-      let bytes = entries.reduce(0) { $0 + $1.byteCount }
+    for group in parts.groups {
+      let bytes = group.entries.reduce(0) { $0 + $1.byteCount }
       if shardBytes + bytes > maxShardBytes && !(shards.last?.isEmpty ?? true) {
         shards.append([])
         shardBytes = 0
       }
-      shards[shards.count - 1].append(name)
+      shards[shards.count - 1].append(group)
       shardBytes += bytes
     }
 
-    let described = (try? JSONSerialization.jsonObject(with: Data((whole.metadata["palettelab.tensors"] ?? "{}").utf8)))
-      as? [String: Any] ?? [:]
-    let aliases = tiedAliases(palettized, model: model)
     let stem = url.deletingPathExtension().lastPathComponent
     let folder = url.deletingLastPathComponent()
     var weightMap: [String: String] = [:]
     var written: [URL] = []
-    for (s, names) in shards.enumerated() {
+    for (s, groups) in shards.enumerated() {
       let fileName = SafeTensorsCheckpoint.shardFileName(stem: stem, index: s, count: shards.count)
-      let members = Set(names)
-      var writer = SafeTensorsWriter(entries: names.flatMap { groups[$0] ?? [] })
-      let own = described.filter { members.contains($0.key) }
-      let json = try JSONSerialization.data(withJSONObject: own, options: [.sortedKeys])
-      writer.metadata = ["format": formatName, "palettelab.tensors": String(decoding: json, as: UTF8.self)]
-      for (alias, target) in aliases where members.contains(target) {
-        writer.metadata[alias] = target
-        // A copied tensor's alias resolves through the shard (as in any checkpoint); a
-        // palettized one is not a tensor, so its alias lives in the shard's metadata only.
-        if !palettizedNames.contains(target) { weightMap[alias] = fileName }
-      }
+      let members = Set(groups.map(\.name))
+      let aliases = parts.aliases.filter { members.contains($0.value) }
+      var writer = SafeTensorsWriter(entries: groups.flatMap(\.entries))
+      writer.metadata = try metadata(described: parts.described.filter { members.contains($0.key) }, aliases: aliases)
+      // A copied tensor's alias resolves through the shard (as in any checkpoint); a
+      // palettized one is not a tensor, so its alias lives in the shard's metadata only.
+      for (alias, target) in aliases where parts.described[target] == nil { weightMap[alias] = fileName }
       for entry in writer.entries { weightMap[entry.name] = fileName }
       let shardURL = folder.appendingPathComponent(fileName)
       try writer.write(to: shardURL)

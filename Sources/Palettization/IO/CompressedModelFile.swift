@@ -30,20 +30,47 @@ public enum CompressedModelFile {
   }
 
   /// The entries and metadata of the compressed file of `palettized` (see ``write(_:model:to:)``;
-  /// ``writeSharded(_:model:to:maxShardBytes:)`` splits them over shards). Tied names
+  /// ``writeCheckpoint(_:model:to:maxShardBytes:)`` splits them over shards). Tied names
   /// (``Model/ties``) are written once: the other names of a storage become `__metadata__`
   /// entries `"name": "written name"`, the convention `safetensors.torch.save_model` uses.
   public static func writer(for palettized: PalettizedModel, model: Model) throws -> SafeTensorsWriter {
-    var writer = SafeTensorsWriter()
+    let parts = try parts(for: palettized, model: model)
+    var writer = SafeTensorsWriter(entries: parts.groups.flatMap(\.entries))
+    writer.metadata = try metadata(described: parts.described, aliases: parts.aliases)
+    return writer
+  }
+
+  /// What a compressed file holds, before it is laid out in one file or in shards.
+  struct Parts {
+    /// Per written tensor, in model order: its entries (a palettized tensor's `T.lut`,
+    /// `T.indices`, …; a copied tensor's own).
+    var groups: [(name: String, entries: [SafeTensorsEntry])]
+    /// `palettelab.tensors`: per palettized tensor, its description.
+    var described: [String: Any]
+    /// Tied names: alias → the name written.
+    var aliases: [String: String]
+  }
+
+  /// The `__metadata__` of a compressed file: the format, `described` as `palettelab.tensors`
+  /// (sorted keys) and the tie aliases.
+  static func metadata(described: [String: Any], aliases: [String: String]) throws -> [String: String] {
+    let json = try JSONSerialization.data(withJSONObject: described, options: [.sortedKeys])
+    return aliases.merging(
+      ["format": formatName, "palettelab.tensors": String(decoding: json, as: UTF8.self)], uniquingKeysWith: { $1 })
+  }
+
+  static func parts(for palettized: PalettizedModel, model: Model) throws -> Parts {
+    var groups: [(name: String, entries: [SafeTensorsEntry])] = []
     var described: [String: Any] = [:]
     let results = Dictionary(uniqueKeysWithValues: palettized.palettized.map { ($0.name, $0.result) })
     let ops = Dictionary(uniqueKeysWithValues: palettized.outcomes.map { ($0.name, $0.entry.op?.type) })
     let aliases = tiedAliases(palettized, model: model)
     for name in model.tensorNames where aliases[name] == nil {
       guard let r = results[name] else {
-        writer.append(try model.copyThroughEntry(name))
+        groups.append((name, [try model.copyThroughEntry(name)]))
         continue
       }
+      var writer = SafeTensorsWriter()
       let lutShape = [r.layout.blockCount, r.lutSize, r.layout.clusterDim]
       if let codes = r.quantizedLUT, let q = r.spec.lutQSpec {
         let codeType: SafeTensorsDType = q.dtype == .int8 ? .int8 : .uint8
@@ -82,11 +109,9 @@ public enum CompressedModelFile {
         entry["zero_reserved_blocks"] = mask.zeroReserved.indices.filter { mask.zeroReserved[$0] }
         described[name] = entry
       }
+      groups.append((name, writer.entries))
     }
-    let json = try JSONSerialization.data(withJSONObject: described, options: [.sortedKeys])
-    writer.metadata = aliases.merging(
-      ["format": formatName, "palettelab.tensors": String(decoding: json, as: UTF8.self)], uniquingKeysWith: { $1 })
-    return writer
+    return Parts(groups: groups, described: described, aliases: aliases)
   }
 
   /// A reloaded compressed file: the palettized tensors (rebuilt exactly) and the names of
