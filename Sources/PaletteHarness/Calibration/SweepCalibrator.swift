@@ -79,37 +79,22 @@ public final class SweepCalibrator: @unchecked Sendable {
     guard case .calibration(let settings) = experiment.sensitivities else {
       preconditionFailure("the experiment has no sensitivities.calibration")
     }
-    func fail(_ keyPath: String, _ problem: String) -> ExperimentError {
-      ExperimentError(file: experiment.file.path, keyPath: keyPath, problem: problem)
-    }
-    guard case .safetensors(let modelFile, _) = experiment.model else {
-      throw fail("sensitivities.calibration", "needs a safetensors model; this experiment's model is synthetic")
-    }
-    if let missing = SweepEvaluator.encoderFiles(beside: modelFile).first(where: { !FileManager.default.fileExists(atPath: $0.path) }) {
-      throw fail("sensitivities.calibration",
-                 "needs the sentence-transformers files beside the model: \(missing.path) is missing (scripts/setup fetches MiniLM into models/minilm)")
-    }
-    let all: [(line: Int, text: String)]
-    do { all = try SentenceCorpus.readNumbered(settings.corpus) } catch {
-      throw fail("sensitivities.calibration.corpus", error.description)
-    }
-    let used = Array(all.prefix(settings.maxSentences))
+    let pass = try settings.preparePass(
+      experiment: experiment, keyPath: "sensitivities.calibration", purpose: "calibrating on", log: log)
+    // The evaluator has read its corpus already (and reported it if unreadable).
     if let evaluation = experiment.embeddingEvaluation {
-      // The evaluator has read this corpus already (and reported it if unreadable).
-      let evaluated = (try? SentenceCorpus.readNumbered(evaluation.corpus)).map { Array($0.prefix(evaluation.maxSentences)) } ?? []
-      if let overlap = CorpusOverlap.find(calibration: used, evaluation: evaluated) {
-        throw fail("sensitivities.calibration.corpus", Self.describe(
-          overlap, calibration: settings.corpus.path, evaluation: evaluation.corpus.path, used: (used.count, evaluated.count)))
+      let evaluated = evaluator?.numberedSentences
+        ?? (try? SentenceCorpus.readNumbered(evaluation.corpus)).map { Array($0.prefix(evaluation.maxSentences)) } ?? []
+      if let overlap = CorpusOverlap.find(calibration: pass.used, evaluation: evaluated) {
+        throw ExperimentError(file: experiment.file.path, keyPath: "sensitivities.calibration.corpus", problem: Self.describe(
+          overlap, calibration: settings.corpus.path, evaluation: evaluation.corpus.path, used: (pass.used.count, evaluated.count)))
       }
     }
     self.settings = settings
     self.evaluator = evaluator
-    self.modelFile = modelFile
-    self.sentences = used.map(\.text)
-    self.corpusSentences = all.count
-    if all.count < settings.maxSentences {
-      log?("note: sensitivities.calibration: \(settings.corpus.path) holds \(all.count) sentences, fewer than max_sentences \(settings.maxSentences); calibrating on all \(all.count)")
-    }
+    self.modelFile = pass.modelFile
+    self.sentences = pass.used.map(\.text)
+    self.corpusSentences = pass.total
   }
 
   /// The problem an overlap makes, after the key path `sensitivities.calibration.corpus`.

@@ -30,6 +30,8 @@ public final class SweepEvaluator: @unchecked Sendable {
   public let encoderFiles: [URL]
   /// The sentences evaluated: the corpus's first `max_sentences`.
   public let sentences: [String]
+  /// ``sentences`` with their line numbers in the corpus (for the calibration's overlap check).
+  let numberedSentences: [(line: Int, text: String)]
   /// Sentences in the whole corpus.
   public let corpusSentences: Int
 
@@ -57,27 +59,13 @@ public final class SweepEvaluator: @unchecked Sendable {
     guard let settings = experiment.embeddingEvaluation else {
       preconditionFailure("the experiment has no evaluate.embedding")
     }
-    func fail(_ keyPath: String, _ problem: String) -> ExperimentError {
-      ExperimentError(file: experiment.file.path, keyPath: keyPath, problem: problem)
-    }
-    guard case .safetensors(let modelFile, _) = experiment.model else {
-      throw fail("evaluate.embedding", "needs a safetensors model; this experiment's model is synthetic")
-    }
-    let files = Self.encoderFiles(beside: modelFile)
-    if let missing = files.first(where: { !FileManager.default.fileExists(atPath: $0.path) }) {
-      throw fail("evaluate.embedding",
-                 "needs the sentence-transformers files beside the model: \(missing.path) is missing (scripts/setup fetches MiniLM into models/minilm)")
-    }
-    let all: [String]
-    do { all = try SentenceCorpus.read(settings.corpus) } catch { throw fail("evaluate.embedding.corpus", error.description) }
+    let pass = try settings.preparePass(experiment: experiment, keyPath: "evaluate.embedding", purpose: "evaluating", log: log)
     self.settings = settings
-    self.modelFile = modelFile
-    self.encoderFiles = files
-    self.sentences = Array(all.prefix(settings.maxSentences))
-    self.corpusSentences = all.count
-    if all.count < settings.maxSentences {
-      log?("note: evaluate.embedding: \(settings.corpus.path) holds \(all.count) sentences, fewer than max_sentences \(settings.maxSentences); evaluating all \(all.count)")
-    }
+    self.modelFile = pass.modelFile
+    self.encoderFiles = pass.encoderFiles
+    self.numberedSentences = pass.used
+    self.sentences = pass.used.map(\.text)
+    self.corpusSentences = pass.total
   }
 
   /// The files of a sentence-transformers model directory that the encoder reads besides

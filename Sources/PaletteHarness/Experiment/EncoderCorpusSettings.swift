@@ -1,3 +1,4 @@
+import Encoder
 import Foundation
 
 /// A pass of the experiment's sentence encoder over a corpus: the settings shared by the
@@ -32,6 +33,37 @@ public struct EncoderCorpusSettings: Sendable, Equatable {
     self.corpus = corpus
     self.maxSentences = maxSentences
     self.batchSize = batchSize
+  }
+}
+
+extension EncoderCorpusSettings {
+  /// What an encoder pass over this corpus needs from `experiment`, checked the same way for the
+  /// evaluation and the calibration: a safetensors model with the sentence-transformers files
+  /// beside it, and the corpus's first `maxSentences` sentences (with their line numbers); a
+  /// corpus shorter than that is noted through `log` ("…; `purpose` all N").
+  /// - Parameter keyPath: the experiment key, for messages (`evaluate.embedding`, …).
+  /// - Throws: ``ExperimentError`` at `keyPath` for a synthetic model or a missing encoder file
+  ///   (naming it), at `keyPath.corpus` for a corpus that cannot be read or holds no sentence.
+  func preparePass(
+    experiment: Experiment, keyPath: String, purpose: String, log: (@Sendable (String) -> Void)?
+  ) throws(ExperimentError) -> (modelFile: URL, encoderFiles: [URL], used: [(line: Int, text: String)], total: Int) {
+    func fail(_ keyPath: String, _ problem: String) -> ExperimentError {
+      ExperimentError(file: experiment.file.path, keyPath: keyPath, problem: problem)
+    }
+    guard case .safetensors(let modelFile, _) = experiment.model else {
+      throw fail(keyPath, "needs a safetensors model; this experiment's model is synthetic")
+    }
+    let files = SweepEvaluator.encoderFiles(beside: modelFile)
+    if let missing = files.first(where: { !FileManager.default.fileExists(atPath: $0.path) }) {
+      throw fail(keyPath,
+                 "needs the sentence-transformers files beside the model: \(missing.path) is missing (scripts/setup fetches MiniLM into models/minilm)")
+    }
+    let all: [(line: Int, text: String)]
+    do { all = try SentenceCorpus.readNumbered(corpus) } catch { throw fail("\(keyPath).corpus", error.description) }
+    if all.count < maxSentences {
+      log?("note: \(keyPath): \(corpus.path) holds \(all.count) sentences, fewer than max_sentences \(maxSentences); \(purpose) all \(all.count)")
+    }
+    return (modelFile, files, Array(all.prefix(maxSentences)), all.count)
   }
 }
 
