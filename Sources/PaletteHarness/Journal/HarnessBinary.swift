@@ -24,6 +24,4 @@ public struct HarnessBinary: Codable, Sendable, Equatable {
     guard let (sha, _) = try? SHA256Hasher.hex(ofFile: URL(fileURLWithPath: file)) else { return nil }
     return HarnessBinary(version: HarnessVersion.current, sha256: sha, path: path)
   }()
-
-  enum CodingKeys: String, CodingKey { case version, sha256, path }
 }

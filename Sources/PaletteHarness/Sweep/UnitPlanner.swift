@@ -6,6 +6,9 @@ enum UnitPlanner {
     var run: SweepRun
     var tensors: [(name: String, cost: Int)]
     var rejected: Bool
+
+    /// The run's cost: its tensors' (0 when rejected: nothing runs).
+    var cost: Int { rejected ? 0 : tensors.reduce(0) { $0 + $1.cost } }
   }
 
   /// Every unit of `runs`, runs in order, chunks in order.
@@ -19,12 +22,12 @@ enum UnitPlanner {
     var limit = Int.max
     if case .balanced(let target) = policy {
       precondition(target >= 1, "targetUnits must be at least 1")
-      let total = runs.reduce(0) { sum, r in r.rejected ? sum : sum + r.tensors.reduce(0) { $0 + $1.cost } }
+      let total = runs.reduce(0) { $0 + $1.cost }
       limit = max(1, (total + target - 1) / target)
     }
     var units: [WorkUnit] = []
     for work in runs {
-      let runCost = work.rejected ? 0 : work.tensors.reduce(0) { $0 + $1.cost }
+      let runCost = work.cost
       var wanted = 1
       if limit != Int.max, !work.rejected, work.tensors.count > 1 {
         wanted = min(work.tensors.count, max(1, (runCost + limit - 1) / limit))
@@ -32,7 +35,7 @@ enum UnitPlanner {
       var starts = [0]
       var before = 0
       for (i, t) in work.tensors.enumerated() {
-        if (starts.count < wanted), (i > (starts.last ?? 0)), (before * wanted >= starts.count * runCost) {
+        if starts.count < wanted, i > starts[starts.count - 1], before * wanted >= starts.count * runCost {
           starts.append(i)
         }
         before += t.cost
