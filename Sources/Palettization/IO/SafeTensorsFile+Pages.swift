@@ -4,8 +4,6 @@ extension SafeTensorsFile {
   ///
   /// - Precondition: `info` came from this file.
   public func releasePages(of info: TensorInfo) {
-    precondition(indexByName[info.name].map { tensorInfos[$0] == info } ?? false,
-                 "tensor info for '\(info.name)' does not come from \(url.path)")
-    mapping.releasePages(in: (dataStart + info.dataOffsets.lowerBound)..<(dataStart + info.dataOffsets.upperBound))
+    mapping.releasePages(in: byteRange(of: info))
   }
 }

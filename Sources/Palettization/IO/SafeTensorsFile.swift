@@ -98,10 +98,15 @@ public struct SafeTensorsFile: Sendable {
   public func withUnsafeBytes<R, E: Error>(
     of info: TensorInfo, _ body: (UnsafeRawBufferPointer) throws(E) -> R
   ) throws(E) -> R {
+    try mapping.withUnsafeBytes(in: byteRange(of: info), body)
+  }
+
+  /// The file bytes of tensor `info`.
+  /// - Precondition: `info` came from this file.
+  func byteRange(of info: TensorInfo) -> Range<Int> {
     precondition(indexByName[info.name].map { tensorInfos[$0] == info } ?? false,
                  "tensor info for '\(info.name)' does not come from \(url.path)")
-    let range = (dataStart + info.dataOffsets.lowerBound)..<(dataStart + info.dataOffsets.upperBound)
-    return try mapping.withUnsafeBytes(in: range, body)
+    return (dataStart + info.dataOffsets.lowerBound)..<(dataStart + info.dataOffsets.upperBound)
   }
 
   /// A copy of tensor `name`'s raw little-endian bytes (for small tensors and copy-through of
