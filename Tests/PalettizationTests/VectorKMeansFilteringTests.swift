@@ -76,7 +76,7 @@ struct VectorKMeansFilteringTests {
         let centroids = Array(lloyd.centroidValues)
         _ = lloyd.assign(p, weights: nil, first: pass == 0, accumulate: true, inertia: false)
         #expect(Array(lloyd.assignmentValues) == Reference.nearest(points, d, centroids, k), "pass \(pass)")
-        lloyd.update()
+        lloyd.update(p, weights: nil)
       }
     }
   }
@@ -131,27 +131,92 @@ struct VectorKMeansFilteringTests {
     now.bound = 1e-9
     #expect(InertiaEstimate.improvesTooLittle(last, now, tol: 1e-4) == false)
 
-    // The kernel's estimate contains the sequential sum, and its snapshots give that sum back.
+    // The kernel's estimates (4 reordered sums when weighted, exact moments when not) contain
+    // the sequential sum and are tight enough to decide; its snapshots give that sum back.
     let random = try GSLRandom(seed: 77)
     let points = (0..<(2 * 5000)).map { _ in Float(random.laplace(scale: 0.02)) }
     let weights = (0..<5000).map { _ in Float(random.nextUniform()) }
-    let lloyd = points.withUnsafeBufferPointer { VectorKMeans.FilteringLloyd($0, dimension: 2, k: 9) }
-    points.withUnsafeBufferPointer { p in
-      weights.withUnsafeBufferPointer { w in
-        lloyd.start(p, seeds: (0..<9).map { $0 * 300 })
-        var exact: [Double] = []
-        for pass in 0..<2 {
-          let centroids = Array(lloyd.centroidValues)
-          let estimate = lloyd.assign(p, weights: w, first: pass == 0, accumulate: true, inertia: true).inertia
-          let sequential = Reference.inertia(points, 2, weights, centroids, Array(lloyd.assignmentValues))
-          #expect(estimate.bound > 0 && abs(estimate.value - sequential) <= estimate.bound)
-          exact.append(sequential)
-          lloyd.update()
+    for weighted in [true, false] {
+      let lloyd = points.withUnsafeBufferPointer { VectorKMeans.FilteringLloyd($0, dimension: 2, k: 9) }
+      points.withUnsafeBufferPointer { p in
+        withOptionalBuffer(weighted ? weights : nil) { w in
+          lloyd.start(p, seeds: (0..<9).map { $0 * 300 })
+          var exact: [Double] = []
+          for pass in 0..<3 {
+            let centroids = Array(lloyd.centroidValues)
+            let estimate = lloyd.assign(p, weights: w, first: pass == 0, accumulate: true, inertia: true).inertia
+            let sequential = Reference.inertia(
+              points, 2, weighted ? weights : nil, centroids, Array(lloyd.assignmentValues))
+            #expect(estimate.bound > 0 && abs(estimate.value - sequential) <= estimate.bound, "weighted \(weighted)")
+            #expect(estimate.bound < 1e-9 * sequential, "weighted \(weighted)")
+            exact.append(sequential)
+            lloyd.update(p, weights: w)
+          }
+          #expect(lloyd.exactInertia(p, weights: w, ago: 0).bitPattern == exact[2].bitPattern)
+          #expect(lloyd.exactInertia(p, weights: w, ago: 1).bitPattern == exact[1].bitPattern)
         }
-        #expect(lloyd.exactInertia(p, weights: w, ago: 0).bitPattern == exact[1].bitPattern)
-        #expect(lloyd.exactInertia(p, weights: w, ago: 1).bitPattern == exact[0].bitPattern)
       }
     }
+  }
+
+  @Test("means from exact moments: the sequential sums' means when proven, unproven on a Float tie")
+  func momentMeans() throws {
+    // Hand-worked: the mean of 1 and 1 + 2⁻²³ is 1 + 2⁻²⁴, exactly between two Floats, where
+    // any error in the sum could round either way; the mean of 1 and 1 + 2⁻²² is the Float
+    // 1 + 2⁻²³.
+    func means(_ xs: [Float]) -> [Float]? {
+      let moments = VectorKMeans.ExactMoments(
+        rows: 1, dimension: 1, quantizer: .init(largest: xs.map(\.magnitude).max() ?? 0))
+      defer { moments.deallocate() }
+      xs.withUnsafeBufferPointer { x in
+        for i in 0..<xs.count { moments.add(WidthAny.self, vector: x.baseAddress! + i, to: 0) }
+      }
+      var out: [Float] = [0], scratch: [Float] = [0]
+      let counts = [xs.count]
+      return moments.means(counts: counts, into: &out, scratch: &scratch) ? out : nil
+    }
+    #expect(means([1, 1 + 0x1p-23]) == nil)
+    #expect(means([1, 1 + 0x1p-22]) == [1 + 0x1p-23])
+    #expect(means([-3, 5, 0.25]) == [Float(2.25 / 3.0)])
+
+    // Random clusters (Laplace coordinates, tiny and huge ones mixed in): every proven mean is
+    // bitwise the mean of the sequential Double sums, and almost all are proven.
+    let random = try GSLRandom(seed: 91)
+    var proven = 0
+    for trial in 0..<200 {
+      let n = 1 + random.nextInt(below: 3000)
+      let spread = trial % 3 == 0 ? 1e-20 : 1
+      let xs = (0..<n).map { i in Float(random.laplace(scale: i % 97 == 0 ? 50 * spread : 0.02 * spread)) }
+      var sum = 0.0
+      for x in xs { sum += Double(x) }
+      if let got = means(xs) {
+        proven += 1
+        #expect(got[0].bitPattern == Float(sum / Double(n)).bitPattern, "trial \(trial)")
+      }
+    }
+    #expect(proven >= 190)
+  }
+
+  @Test("a cluster mean on a Float tie falls back to the sequential sums, with brute force's result")
+  func unprovenMeans() throws {
+    // Two groups far apart; group A's mean x is 1 + 2⁻²⁴, a tie between two Floats.
+    var points: [Float] = []
+    for i in 0..<3000 {
+      switch i % 4 {
+      case 0: points += [1, 0]
+      case 1: points += [1 + 0x1p-23, 0]
+      case 2: points += [-1, 5]
+      default: points += [-1, 5 + 0x1p-21]
+      }
+    }
+    let seeds = [0, 2]
+    let want = Reference.lloyd(points, 2, nil, seeds: seeds, maxIter: 300, tol: 1e-4)
+    let lloyd = points.withUnsafeBufferPointer { VectorKMeans.FilteringLloyd($0, dimension: 2, k: 2) }
+    let got = points.withUnsafeBufferPointer { lloyd.run($0, weights: nil, seeds: seeds, maxIter: 300, tol: 1e-4) }
+    #expect(lloyd.sequentialPasses >= 1)
+    #expect(got.centroids.map(\.bitPattern) == want.centroids.map(\.bitPattern))
+    #expect(got.centroids[0] == 1)
+    #expect(got.assignment == want.assignment)
   }
 
   @Test("block-by-block seeding equals one-candidate-at-a-time seeding", arguments: [2, 3, 4, 8])

@@ -31,12 +31,20 @@ extension VectorKMeans {
   /// Each node remembers the centroid its whole subtree was assigned to by the last pass, so a
   /// subtree assigned to the same centroid again costs nothing below the node. The walk also
   /// counts each centroid's vectors (a subtree adds its size, a searched leaf its per-candidate
-  /// counts), so the unweighted sums pass does not count. The update step's sums then run over
-  /// the vectors in vector order (``ClusterSums``), as every kernel's do. The inertia of the
-  /// `tol` test is added into 4 independent sums, which ends the one long chain of dependent
-  /// additions, with a bound on its distance to the sequential sum (``InertiaEstimate``); when
-  /// that bound cannot decide the test, the schedule recomputes the sequential sums from this
-  /// kernel's snapshots of the two passes involved, so the decision is always the sequential one.
+  /// counts).
+  ///
+  /// **Sums without a pass over the vectors** (unweighted). The walk also gives each centroid
+  /// the exact fixed-point moments (``ExactMoments``) of what it assigned: a whole subtree adds
+  /// its node's (precomputed with the tree), a searched leaf its vectors' per candidate (4 lanes of
+  /// exact integral Doubles; the last candidate gets the leaf's less the others'). From them
+  /// ``update(_:weights:)`` proves the means that the sequential sums (``ClusterSums``, per
+  /// vector in vector order) would give, and runs those sums only for a pass where some mean
+  /// is too close to a `Float` rounding boundary to be proven (55 of 283,520 centroid coordinates
+  /// on MiniLM at 4 bits; 71 of 8,860 passes ran them). The inertia of the `tol` test comes
+  /// from the same moments with a bound on its distance to the sequential sum
+  /// (``InertiaEstimate``); weighted passes add it into 4 independent sums instead. When a bound
+  /// cannot decide the test, the schedule recomputes the sequential sums from this kernel's
+  /// snapshots of the two passes involved, so every decision is the sequential one.
   ///
   /// Measured (release, shared 2-core VM, same-run ratios to ``Kernel/reference``): see
   /// ``Kernel/filtering``.
@@ -73,6 +81,25 @@ extension VectorKMeans {
     /// Per candidate of a searched leaf: its vectors so far, per lane.
     private let tally: UnsafeMutablePointer<SIMD4<Int32>>
     private let totals: ClusterSums
+    /// Per node: its vectors' exact moments; per centroid: those of the vectors the current
+    /// pass assigned to it (unweighted passes), and the proven means written by ``update``.
+    private let nodeMoments: ExactMoments
+    private let clusterMoments: ExactMoments
+    private let proven: UnsafeMutableBufferPointer<Float>
+    /// Per node and coordinate (2-vectors only): a bound on its vectors' `|v|`
+    /// (``ExactMoments/Quantizer/peak(middle:half:)``).
+    private let peaks: UnsafeMutableBufferPointer<Int64>
+    /// Per candidate of a searched leaf: its pairs' fixed-point sums per lane, x then y, then
+    /// their `‖x‖²` per lane (inertia passes).
+    private let laneSums: UnsafeMutablePointer<SIMD4<Double>>
+    /// What a pass adds to ``clusterMoments``: nothing (weighted or final passes), the sums
+    /// (with `Σ|v|` bounded from leaf boxes), or every moment (inertia passes).
+    enum Moments { case none, sums, full }
+    /// Whether the last accumulating pass left its sums in ``clusterMoments`` (unweighted) rather
+    /// than in ``totals``.
+    private var momentsOnly = false
+    /// Passes whose means the moments could not prove, so that the sequential sums ran.
+    private(set) var sequentialPasses = 0
     /// The assignment and centroids of the last two inertia passes (alternating slots), for
     /// ``exactInertia(_:weights:ago:)``.
     private let snapshots: UnsafeMutableBufferPointer<UInt8>
@@ -123,6 +150,19 @@ extension VectorKMeans {
       tally = .allocate(capacity: k)
       tally.initialize(repeating: SIMD4(repeating: 0), count: k)
       totals = ClusterSums(k: k, dimension: dimension)
+      var largest: Float = 0
+      for x in points { largest = max(largest, x.magnitude) }
+      let quantizer = ExactMoments.Quantizer(largest: largest)
+      nodeMoments = .nodes(of: tree, quantizer: quantizer)
+      clusterMoments = ExactMoments(rows: k, dimension: dimension, quantizer: quantizer)
+      proven = .allocate(capacity: k * dimension)
+      proven.initialize(repeating: 0)
+      peaks = .allocate(capacity: nodes * dimension)
+      for i in 0..<(nodes * dimension) {
+        peaks.initializeElement(at: i, to: quantizer.peak(middle: tree.middle[i], half: tree.half[i]))
+      }
+      laneSums = .allocate(capacity: 3 * k)
+      laneSums.initialize(repeating: SIMD4(repeating: 0), count: 3 * k)
       snapshots = .allocate(capacity: 2 * n)
       snapshots.initialize(repeating: 0)
       snapshotCentroids = .allocate(capacity: 2 * k * dimension)
@@ -143,6 +183,11 @@ extension VectorKMeans {
       gathered.deallocate()
       tally.deallocate()
       totals.deallocate()
+      nodeMoments.deallocate()
+      clusterMoments.deallocate()
+      proven.deallocate()
+      peaks.deallocate()
+      laneSums.deallocate()
       snapshots.deallocate()
       snapshotCentroids.deallocate()
     }
@@ -191,12 +236,14 @@ extension VectorKMeans {
         norms[c] = s
       }
       for c in 0..<k { lists[c] = Int32(c) }
-      filter(W.self, node: 0, candidates: lists, count: k, level: 0)
-
       let w = weights?.baseAddress
+      let moments: Moments = w != nil ? .none : wantsInertia ? .full : accumulate ? .sums : .none
+      if moments != .none { clusterMoments.reset() }
+      filter(W.self, node: 0, candidates: lists, count: k, level: 0, moments: moments)
+      momentsOnly = moments != .none && accumulate
       var inertia = 0.0
-      if accumulate { totals.reset() }
-      if accumulate || wantsInertia {
+      if accumulate && moments == .none { totals.reset() }
+      if moments == .none && (accumulate || wantsInertia) {
         var start = 0
         while start < n {
           let end = min(n, start + Self.blockSize)
@@ -211,13 +258,17 @@ extension VectorKMeans {
           start = end
         }
       }
-      if accumulate && w == nil { totals.finish(counts: UnsafePointer(members.baseAddress.unsafelyUnwrapped)) }
       guard wantsInertia else { return (first ? n : changed, InertiaEstimate(exactly: 0)) }
       latestSnapshot ^= 1
       (snapshots.baseAddress.unsafelyUnwrapped + latestSnapshot &* n).update(from: assignment, count: n)
       (snapshotCentroids.baseAddress.unsafelyUnwrapped + latestSnapshot &* k &* d)
         .update(from: UnsafePointer(centroids.baseAddress.unsafelyUnwrapped), count: k &* d)
-      return (first ? n : changed, InertiaEstimate(reordered: inertia, terms: n))
+      let estimate = moments == .full
+        ? clusterMoments.inertia(
+          centroids: UnsafePointer(centroids.baseAddress.unsafelyUnwrapped),
+          counts: UnsafePointer(members.baseAddress.unsafelyUnwrapped), vectors: n)
+        : InertiaEstimate(reordered: inertia, terms: n)
+      return (first ? n : changed, estimate)
     }
 
     func exactInertia(_ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?, ago: Int) -> Double {
@@ -273,32 +324,60 @@ extension VectorKMeans {
       return (s0 + s1) + (s2 + s3)
     }
 
-    func update() {
+    func update(_ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?) {
+      let counts = UnsafePointer(members.baseAddress.unsafelyUnwrapped)
+      let centroids = self.centroids.baseAddress.unsafelyUnwrapped
+      if momentsOnly {
+        if clusterMoments.means(counts: counts, into: centroids, scratch: proven.baseAddress.unsafelyUnwrapped) {
+          table.load(UnsafePointer(centroids))
+          return
+        }
+        // Some mean is not proven: the sequential sums of the same assignment decide.
+        sequentialPasses += 1
+        sequentialSums(points)
+      }
       let sums = totals.sums, mass = totals.mass
       for c in 0..<k where mass[c] > 0 {
         for j in 0..<d { centroids[c * d + j] = Float(sums[c * d + j] / mass[c]) }
       }
-      table.load(UnsafePointer(centroids.baseAddress.unsafelyUnwrapped))
+      table.load(UnsafePointer(centroids))
+    }
+
+    /// ``totals`` of the current (unweighted) assignment, as every kernel adds them.
+    private func sequentialSums(_ points: UnsafeBufferPointer<Float>) {
+      guard let base = points.baseAddress, let assignment = UnsafePointer(assignment.baseAddress) else { return }
+      totals.reset()
+      var start = 0
+      while start < n {
+        let end = min(n, start + Self.blockSize)
+        switch d {
+        case 2: totals.add(Width2.self, base, weights: nil, assignment: assignment, from: start, to: end, counting: false)
+        default: totals.add(WidthAny.self, base, weights: nil, assignment: assignment, from: start, to: end, counting: false)
+        }
+        start = end
+      }
+      totals.finish(counts: UnsafePointer(members.baseAddress.unsafelyUnwrapped))
     }
 
     /// Assigns the vectors below node `v`, given the `count ≥ 2` centroids (in `candidates`, in
     /// increasing index order) that can be nearest to any of them. Writes the surviving list
     /// `k` entries further on.
     private func filter<W: VectorWidth>(
-      _: W.Type, node v: Int, candidates: UnsafeMutablePointer<Int32>, count: Int, level: Int
+      _: W.Type, node v: Int, candidates: UnsafeMutablePointer<Int32>, count: Int, level: Int, moments: Moments
     ) {
       let kept = candidates + k
       let survivors = prune(W.self, node: v, candidates: candidates, count: count, into: kept, level: level)
       if survivors == 1 {
         assignSubtree(v, to: Int(kept[0]))
+        if moments != .none { clusterMoments.add(W.self, row: v, of: nodeMoments, to: Int(kept[0])) }
         return
       }
       owner[v] = Self.mixed
       if tree.isLeaf(v) {
-        search(W.self, leaf: v, candidates: kept, count: survivors)
+        search(W.self, leaf: v, candidates: kept, count: survivors, moments: moments)
       } else {
-        filter(W.self, node: v + 1, candidates: kept, count: survivors, level: level + 1)
-        filter(W.self, node: Int(tree.right[v]), candidates: kept, count: survivors, level: level + 1)
+        filter(W.self, node: v + 1, candidates: kept, count: survivors, level: level + 1, moments: moments)
+        filter(W.self, node: Int(tree.right[v]), candidates: kept, count: survivors, level: level + 1, moments: moments)
       }
     }
 
@@ -378,6 +457,8 @@ extension VectorKMeans {
       let order = tree.order, start = tree.start, end = tree.end, subtreeEnd = tree.subtreeEnd
       members[c] &+= Int(end[v] &- start[v])
       let last = Int(subtreeEnd[v])
+      var changes = 0
+      defer { changed &+= changes }
       var u = v
       while u < last {
         let previous = owner[u]
@@ -390,12 +471,12 @@ extension VectorKMeans {
           let first = Int(start[u]), stop = Int(end[u])
           if previous != Self.mixed {
             // Every vector was at `previous`, a different centroid.
-            changed &+= stop &- first
+            changes &+= stop &- first
             for j in first..<stop { assignment[Int(order[j])] = byte }
           } else {
             for j in first..<stop {
               let i = Int(order[j])
-              changed &+= Int(unsafeBitCast(assignment[i] != byte, to: UInt8.self))
+              changes &+= Int(unsafeBitCast(assignment[i] != byte, to: UInt8.self))
               assignment[i] = byte
             }
           }
@@ -407,11 +488,21 @@ extension VectorKMeans {
     /// Assigns each vector of leaf `v` to the nearest of the `count ≥ 2` candidates, 4 at a
     /// time (a short last group repeats its last vector), and counts them per candidate.
     private func search<W: VectorWidth>(
-      _: W.Type, leaf v: Int, candidates: UnsafePointer<Int32>, count: Int
+      _: W.Type, leaf v: Int, candidates: UnsafePointer<Int32>, count: Int, moments: Moments
     ) {
       let d = W.value(self.d)
       let rows = tree.sortedPoints.baseAddress.unsafelyUnwrapped, order = tree.order
       let first = Int(tree.start[v]), last = Int(tree.end[v])
+      // Pairs of a leaf of at most 256 vectors (all but leaves of equal vectors): per
+      // candidate in 4 lanes of Doubles.
+      let lanesSum = moments != .none && W.self == Width2.self && last &- first <= 256
+      let perVector = moments != .none && !lanesSum
+      let squares = moments == .full
+      let quantizer = clusterMoments.quantizer
+      let peaks = UnsafePointer(self.peaks.baseAddress.unsafelyUnwrapped)
+      // Counted in a local: the property's add through memory chained every lane's.
+      var changes = 0
+      defer { changed &+= changes }
       var i = first
       while i < last {
         if W.self == Width2.self && i &+ 4 <= last {
@@ -435,18 +526,60 @@ extension VectorKMeans {
           let label = SIMD4<Float>(repeating: 0x1p23 + Float(candidates[m]))
           tally[m] &-= SIMD4<Int32>(repeating: 0).replacing(with: -1, where: (nearest.labels .== label) .& valid)
         }
+        if lanesSum {
+          // Fixed-point coordinates as integral Doubles, 0 in a short group's repeated lanes;
+          // each lane of a candidate's sum adds at most 64 of them, below 2⁵³: exact.
+          let live = SIMD4<Double>(0, 1, 2, 3) .< SIMD4(repeating: Double(lanes))
+          @inline(__always) func wide(_ x: SIMD4<Float>) -> SIMD4<Double> {
+            SIMD4(Double(x[0]), Double(x[1]), Double(x[2]), Double(x[3])).replacing(with: 0, where: .!live)
+          }
+          let xs = wide(gathered[0]), ys = wide(gathered[1])
+          let x = quantizer.lanes(xs), y = quantizer.lanes(ys)
+          let labels = SIMD4<Double>(
+            Double(nearest.labels[0]), Double(nearest.labels[1]), Double(nearest.labels[2]), Double(nearest.labels[3]))
+          if squares {
+            let norms = xs * xs + ys * ys
+            for m in 0..<count {
+              let mine = labels .== SIMD4(repeating: 0x1p23 + Double(candidates[m]))
+              laneSums[3 &* m] += SIMD4(repeating: 0).replacing(with: x, where: mine)
+              laneSums[3 &* m &+ 1] += SIMD4(repeating: 0).replacing(with: y, where: mine)
+              laneSums[3 &* m &+ 2] += SIMD4(repeating: 0).replacing(with: norms, where: mine)
+            }
+          } else {
+            // The last candidate's sums are the leaf's less the others'.
+            for m in 0..<(count &- 1) {
+              let mine = labels .== SIMD4(repeating: 0x1p23 + Double(candidates[m]))
+              laneSums[3 &* m] += SIMD4(repeating: 0).replacing(with: x, where: mine)
+              laneSums[3 &* m &+ 1] += SIMD4(repeating: 0).replacing(with: y, where: mine)
+            }
+          }
+        }
         for lane in 0..<lanes {
           // Branch-free: boundary vectors change unpredictably.
           let index = Int(order[i &+ lane])
           let new = UInt8(truncatingIfNeeded: nearest[lane])
-          changed &+= Int(unsafeBitCast(assignment[index] != new, to: UInt8.self))
+          changes &+= Int(unsafeBitCast(assignment[index] != new, to: UInt8.self))
           assignment[index] = new
+          if perVector { clusterMoments.add(W.self, vector: rows + (i &+ lane) &* d, to: Int(new)) }
         }
         i &+= 4
       }
+      var rest = nodeMoments.sums(of: v)
       for m in 0..<count {
-        members[Int(candidates[m])] &+= Int(tally[m].wrappedSum())
+        let c = Int(candidates[m])
+        let vectors = Int(tally[m].wrappedSum())
+        members[c] &+= vectors
         tally[m] = SIMD4(repeating: 0)
+        if lanesSum {
+          let sums = squares || m &+ 1 < count
+            ? (ExactMoments.exact(laneSums[3 &* m]), ExactMoments.exact(laneSums[3 &* m &+ 1])) : rest
+          rest = (rest.0 &- sums.0, rest.1 &- sums.1)
+          let norms = laneSums[3 &* m &+ 2]
+          clusterMoments.add(
+            sums: sums, squares: (norms[0] + norms[1]) + (norms[2] + norms[3]), vectors: vectors,
+            peaks: peaks + v &* 2, to: c)
+          for t in 0..<3 { laneSums[3 &* m &+ t] = SIMD4(repeating: 0) }
+        }
       }
     }
   }

@@ -219,7 +219,7 @@ extension VectorKMeans {
     /// `ρ·drift[a] + max_{c≠a} drift[c]`, the most by which the margin `l − ρ·u` of a vector of
     /// cluster `a` can shrink (`u` grows by at most `drift[a]`, `l` shrinks by at most the
     /// largest other drift, by the triangle inequality).
-    func update() {
+    func update(_: UnsafeBufferPointer<Float>, weights _: UnsafeBufferPointer<Float>?) {
       let d = self.d, k = self.k
       var top = 0.0, topIndex = -1, runnerUp = 0.0
       let sums = totals.sums, mass = totals.mass

@@ -27,8 +27,9 @@ protocol LloydKernel: AnyObject {
   /// restart (`ago` 0: the latest, 1: the one before), when its estimate was not exact.
   func exactInertia(_ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?, ago: Int) -> Double
   /// Update step from the sums of the last accumulating pass: each centroid of positive mass
-  /// becomes `Float(sums / mass)`; an empty one keeps its place.
-  func update()
+  /// becomes `Float(sums / mass)`; an empty one keeps its place. `points` and `weights` are
+  /// those of that pass.
+  func update(_ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?)
 }
 
 extension LloydKernel {
@@ -83,7 +84,7 @@ extension LloydKernel {
         }
         lastInertia = inertia
       }
-      update()
+      update(points, weights: weights)
       if stop { break }
     }
     if !unchanged {
@@ -106,6 +107,11 @@ struct InertiaEstimate {
   init(exactly value: Double) {
     self.value = value
     bound = 0
+  }
+
+  init(value: Double, bound: Double) {
+    self.value = value
+    self.bound = bound
   }
 
   /// The same terms as the sequential sum, added in another order into `value`: any two
