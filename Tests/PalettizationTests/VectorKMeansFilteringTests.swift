@@ -219,7 +219,7 @@ struct VectorKMeansFilteringTests {
     #expect(got.assignment == want.assignment)
   }
 
-  @Test("block-by-block seeding equals one-candidate-at-a-time seeding", arguments: [2, 3, 4, 8])
+  @Test("block-by-block and kd-tree seeding equal one-candidate-at-a-time seeding", arguments: [2, 3, 4, 8])
   func seedingPaths(dimension d: Int) throws {
     let random = try GSLRandom(seed: UInt64(60 + d))
     // 1,000 vectors: three full blocks of 256 and a partial one (lanes of the tail).
@@ -235,6 +235,39 @@ struct VectorKMeansFilteringTests {
       #expect(seeds[0] == seeds[1])
       #expect(seeds[1].count == 20)
     }
+    let treeRandom = try GSLRandom(seed: 5)
+    let tree = points.withUnsafeBufferPointer { p in
+      let tree = VectorKMeans.KDTree(p, dimension: d)
+      defer { tree.deallocate() }
+      return VectorKMeans.seedTree(p, dimension: d, tree: tree, k: 20, trials: 4, random: treeRandom)
+    }
+    let r = try GSLRandom(seed: 5)
+    #expect(tree == points.withUnsafeBufferPointer {
+      VectorKMeans.seedPlusPlus($0, dimension: d, weights: nil, k: 20, trials: 4, random: r, fused: false)
+    })
+  }
+
+  @Test("seeding through the kd-tree equals one-candidate-at-a-time seeding, ties and duplicates included")
+  func treeSeeding() throws {
+    var undecided = 0
+    for c in try FilteringCase.all() where c.weights == nil {
+      for (k, trials) in [(c.seeds.count, 4), (min(c.seeds.count, 5), 9)] {
+        let want = try c.points.withUnsafeBufferPointer { p in
+          VectorKMeans.seedPlusPlus(p, dimension: 2, weights: nil, k: k, trials: trials, random: try GSLRandom(seed: 8), fused: false)
+        }
+        let random = try GSLRandom(seed: 8)
+        let got = c.points.withUnsafeBufferPointer { p in
+          let tree = VectorKMeans.KDTree(p, dimension: 2)
+          defer { tree.deallocate() }
+          let seeding = VectorKMeans.TreeSeeding<Width2>(p, dimension: 2, tree: tree)
+          defer { undecided += seeding.sequentialSteps }
+          return seeding.seeds(k: k, trials: trials, random: random)
+        }
+        #expect(got == want, "\(c.name), k \(k), \(trials) trials")
+      }
+    }
+    // The integer grid's exact ties leave candidates the bounds cannot separate.
+    #expect(undecided > 0)
   }
 
   @Test("large blocks of 2-vectors use the kd-tree; small blocks and other widths the previous kernel")

@@ -129,6 +129,15 @@ extension VectorKMeans {
       squares[row] += norms
     }
 
+    /// `x` as a `Double` within `2⁻⁵²·|x|` for `|x| < 2¹¹⁷` (two exact or correctly rounded
+    /// conversions and one addition), without the standard library's generic conversion.
+    @inline(__always) static func double(_ x: Int128) -> Double {
+      let m = x.magnitude
+      let high = UInt64(truncatingIfNeeded: m >> 64), low = UInt64(truncatingIfNeeded: m)
+      let value = Double(high) * 0x1p64 + Double(low)
+      return x < 0 ? -value : value
+    }
+
     /// The sum of 4 lanes of integral Doubles below 2⁵³.
     @inline(__always) static func exact(_ lanes: SIMD4<Double>) -> Int128 {
       Int128((Int64(lanes[0]) &+ Int64(lanes[1])) &+ (Int64(lanes[2]) &+ Int64(lanes[3])))
@@ -173,8 +182,8 @@ extension VectorKMeans {
         let row = values.baseAddress.unsafelyUnwrapped + c * stride
         let n = Double(counts[c])
         for j in 0..<d {
-          let s = Double(row[j]) * unit
-          let magnitudes = Double(row[d + j] &+ Int128(counts[c])) * unit * (1 + 0x1p-50)
+          let s = ExactMoments.double(row[j]) * unit
+          let magnitudes = ExactMoments.double(row[d + j] &+ Int128(counts[c])) * unit * (1 + 0x1p-50)
           let bound = (n * 0x1p-53 * (1 + 0x1p-20) * magnitudes + n * unit + 0x1p-52 * s.magnitude) * (1 + 0x1p-40)
           let lo = Float((s - bound).nextDown / n), hi = Float((s + bound).nextUp / n)
           guard lo.bitPattern == hi.bitPattern else { return false }
@@ -209,7 +218,7 @@ extension VectorKMeans {
         var cross = 0.0, crossMagnitude = 0.0, norm = 0.0, sumError = 0.0
         for j in 0..<d {
           let centre = Double(centroids[c * d + j])
-          let s = Double(row[j]) * unit
+          let s = ExactMoments.double(row[j]) * unit
           cross += centre * s
           crossMagnitude += (centre * s).magnitude
           norm += centre * centre

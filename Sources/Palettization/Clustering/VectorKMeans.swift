@@ -136,10 +136,28 @@ public enum VectorKMeans {
     switch kernel {
     case .reference, .bruteForce:
       let lloyd = Lloyd(n: n, dimension: dimension, k: k, pruning: kernel == .reference)
-      return restarts(lloyd, points, weights: weights, config: config, random: random, fusedSeeding: kernel != .reference)
+      return restarts(lloyd, points, weights: weights, config: config, random: random, seeding: kernel == .reference ? .oneAtATime : .blocked)
     case .filtering:
       let lloyd = FilteringLloyd(points, dimension: dimension, k: k)
-      return restarts(lloyd, points, weights: weights, config: config, random: random, fusedSeeding: true)
+      return restarts(lloyd, points, weights: weights, config: config, random: random, seeding: weights == nil ? .tree(lloyd.tree) : .blocked)
+    }
+  }
+
+  /// How a kernel's restarts evaluate k-means++ candidates; the same seeds from each.
+  enum Seeding: Equatable {
+    /// One candidate at a time over every vector (``Kernel/reference``).
+    case oneAtATime
+    /// A step's candidates block by block (``seedBlocked(_:_:dimension:weights:k:trials:random:)``).
+    case blocked
+    /// Through the block's kd-tree (``seedTree(_:dimension:tree:k:trials:random:)``; unweighted).
+    case tree(KDTree)
+
+    static func == (a: Seeding, b: Seeding) -> Bool {
+      switch (a, b) {
+      case (.oneAtATime, .oneAtATime), (.blocked, .blocked): return true
+      case (.tree(let x), .tree(let y)): return x.order.baseAddress == y.order.baseAddress
+      default: return false
+      }
     }
   }
 
@@ -147,13 +165,20 @@ public enum VectorKMeans {
   /// the lowest inertia wins, the first on ties.
   private static func restarts<L: LloydKernel>(
     _ lloyd: L, _ points: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>?,
-    config: VectorKMeansConfig, random: GSLRandom, fusedSeeding: Bool
+    config: VectorKMeansConfig, random: GSLRandom, seeding: Seeding
   ) -> VectorClustering {
     let trials = config.localTrials(k: lloyd.k)
     var best: VectorClustering?
     for _ in 0..<config.nInit {
-      let seeds = seedPlusPlus(
-        points, dimension: lloyd.d, weights: weights, k: lloyd.k, trials: trials, random: random, fused: fusedSeeding)
+      let seeds: [Int]
+      switch seeding {
+      case .oneAtATime, .blocked:
+        seeds = seedPlusPlus(
+          points, dimension: lloyd.d, weights: weights, k: lloyd.k, trials: trials, random: random,
+          fused: seeding == .blocked)
+      case .tree(let tree):
+        seeds = seedTree(points, dimension: lloyd.d, tree: tree, k: lloyd.k, trials: trials, random: random)
+      }
       let result = lloyd.run(points, weights: weights, seeds: seeds, maxIter: config.maxIter, tol: config.tol)
       if best.map({ result.inertia < $0.inertia }) ?? true { best = result }
     }
