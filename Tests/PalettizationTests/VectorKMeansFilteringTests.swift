@@ -52,14 +52,22 @@ struct VectorKMeansFilteringTests {
   @Test("every assignment, centroid and iteration count equals brute-force Lloyd", arguments: try FilteringCase.all())
   func restartEqualsReference(_ c: FilteringCase) throws {
     let want = Reference.lloyd(c.points, 2, c.weights, seeds: c.seeds, maxIter: 300, tol: 1e-4)
-    let lloyd = c.points.withUnsafeBufferPointer { VectorKMeans.FilteringLloyd($0, dimension: 2, k: c.seeds.count) }
-    let got = c.points.withUnsafeBufferPointer { p in
-      withOptionalBuffer(c.weights) { w in lloyd.run(p, weights: w, seeds: c.seeds, maxIter: 300, tol: 1e-4) }
+    // With the sums of every vector (blocks below `momentsFrom`), and from exact moments.
+    for momentsFrom in [VectorKMeans.FilteringLloyd.momentsFrom, 0] {
+      let lloyd = c.points.withUnsafeBufferPointer {
+        VectorKMeans.FilteringLloyd($0, dimension: 2, k: c.seeds.count, momentsFrom: momentsFrom)
+      }
+      let got = c.points.withUnsafeBufferPointer { p in
+        withOptionalBuffer(c.weights) { w in lloyd.run(p, weights: w, seeds: c.seeds, maxIter: 300, tol: 1e-4) }
+      }
+      #expect(got.centroids.map(\.bitPattern) == want.centroids.map(\.bitPattern), "momentsFrom \(momentsFrom)")
+      #expect(got.assignment == want.assignment, "momentsFrom \(momentsFrom)")
+      #expect(got.iterations == want.iterations, "momentsFrom \(momentsFrom)")
+      #expect(got.inertia.bitPattern == Reference.inertia(c.points, 2, c.weights, got.centroids, got.assignment).bitPattern)
+      if momentsFrom == 0 && c.weights == nil && c.points.count >= 2 * 4000 {
+        #expect(lloyd.momentPasses > 0)
+      }
     }
-    #expect(got.centroids.map(\.bitPattern) == want.centroids.map(\.bitPattern))
-    #expect(got.assignment == want.assignment)
-    #expect(got.iterations == want.iterations)
-    #expect(got.inertia.bitPattern == Reference.inertia(c.points, 2, c.weights, got.centroids, got.assignment).bitPattern)
   }
 
   @Test("one assignment pass equals brute force from any centroids, ties to the lowest index",
@@ -68,7 +76,7 @@ struct VectorKMeansFilteringTests {
     let random = try GSLRandom(seed: UInt64(10 * d + k))
     // Coordinates on a half-integer grid: exact ties, duplicated centroids, vectors on centroids.
     let points = (0..<(900 * d)).map { _ in Float(random.nextInt(below: 13)) * 0.5 - 3 }
-    let lloyd = points.withUnsafeBufferPointer { VectorKMeans.FilteringLloyd($0, dimension: d, k: k) }
+    let lloyd = points.withUnsafeBufferPointer { VectorKMeans.FilteringLloyd($0, dimension: d, k: k, momentsFrom: 0) }
     let seeds = (0..<k).map { ($0 * 97) % 900 }
     points.withUnsafeBufferPointer { p in
       lloyd.start(p, seeds: seeds)
@@ -137,7 +145,7 @@ struct VectorKMeansFilteringTests {
     let points = (0..<(2 * 5000)).map { _ in Float(random.laplace(scale: 0.02)) }
     let weights = (0..<5000).map { _ in Float(random.nextUniform()) }
     for weighted in [true, false] {
-      let lloyd = points.withUnsafeBufferPointer { VectorKMeans.FilteringLloyd($0, dimension: 2, k: 9) }
+      let lloyd = points.withUnsafeBufferPointer { VectorKMeans.FilteringLloyd($0, dimension: 2, k: 9, momentsFrom: 0) }
       points.withUnsafeBufferPointer { p in
         withOptionalBuffer(weighted ? weights : nil) { w in
           lloyd.start(p, seeds: (0..<9).map { $0 * 300 })
@@ -211,7 +219,7 @@ struct VectorKMeansFilteringTests {
     }
     let seeds = [0, 2]
     let want = Reference.lloyd(points, 2, nil, seeds: seeds, maxIter: 300, tol: 1e-4)
-    let lloyd = points.withUnsafeBufferPointer { VectorKMeans.FilteringLloyd($0, dimension: 2, k: 2) }
+    let lloyd = points.withUnsafeBufferPointer { VectorKMeans.FilteringLloyd($0, dimension: 2, k: 2, momentsFrom: 0) }
     let got = points.withUnsafeBufferPointer { lloyd.run($0, weights: nil, seeds: seeds, maxIter: 300, tol: 1e-4) }
     #expect(lloyd.sequentialPasses >= 1)
     #expect(got.centroids.map(\.bitPattern) == want.centroids.map(\.bitPattern))

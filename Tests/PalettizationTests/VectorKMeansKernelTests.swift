@@ -121,6 +121,10 @@ struct VectorKernelCase: CustomTestStringConvertible, Sendable {
     .init(name: "d2 k16 max_iter 3, 1 local trial", n: 3000, d: 2, k: 16, data: .laplace,
           config: VectorKMeansConfig(nLocalTrials: 1, maxIter: 3), seed: 19, digest: 0xd3a3f63303d3cb73),
     .init(name: "d2 k16 17 distinct vectors x 15", n: 255, d: 2, k: 16, data: .repeated(distinct: 17, copies: 15), seed: 20, digest: 0x76d4145291e9efd9),
+    // Added with the exact-moments sums and kd-tree seeding (blocks of at least 16,384): the
+    // digest is the reference kernel's, which that change did not touch.
+    .init(name: "d2 k16 Laplace, 40,000 vectors", n: 40_000, d: 2, k: 16, data: .laplace, seed: 21, digest: 0x568a259ea0818028),
+    .init(name: "d2 k64 integer grid, 20,000 vectors", n: 20_000, d: 2, k: 64, data: .grid(6), seed: 22, digest: 0xa0a847275a4e2bf1),
   ]
 }
 

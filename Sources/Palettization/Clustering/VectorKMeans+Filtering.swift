@@ -98,8 +98,12 @@ extension VectorKMeans {
     /// Whether the last accumulating pass left its sums in ``clusterMoments`` (unweighted) rather
     /// than in ``totals``.
     private var momentsOnly = false
+    /// Whether the block is large enough for the moments (``momentsFrom``).
+    let gathersMoments: Bool
     /// Passes whose means the moments could not prove, so that the sequential sums ran.
     private(set) var sequentialPasses = 0
+    /// Passes whose sums came from the moments.
+    private(set) var momentPasses = 0
     /// The assignment and centroids of the last two inertia passes (alternating slots), for
     /// ``exactInertia(_:weights:ago:)``.
     private let snapshots: UnsafeMutableBufferPointer<UInt8>
@@ -107,14 +111,18 @@ extension VectorKMeans {
     private var latestSnapshot = 0
     /// Assignments changed so far in the current pass.
     private var changed = 0
+    /// Vectors searched in leaves so far in the current pass, and in the last pass.
+    private var searched = 0
+    private var searchedBefore = 0
 
     /// ``owner`` of a subtree whose vectors are not all assigned to one centroid (or not known
     /// to be).
     private static let mixed = UInt16.max
     /// A workspace for restarts over `points` (`n × dimension` finite Floats, `n ≥ 1`) with `k`
-    /// centroids; builds the kd-tree.
+    /// centroids; builds the kd-tree, and the nodes' moments when `n ≥ momentsFrom` (tests pass
+    /// 0 to run that path on small blocks).
     /// - Complexity: O(n·d·log n) time, O(n·d) memory.
-    init(_ points: UnsafeBufferPointer<Float>, dimension: Int, k: Int) {
+    init(_ points: UnsafeBufferPointer<Float>, dimension: Int, k: Int, momentsFrom: Int = FilteringLloyd.momentsFrom) {
       precondition(dimension >= 1 && k >= 1 && k <= 256, "FilteringLloyd needs dimension >= 1 and k in 1...256")
       n = points.count / dimension
       d = dimension
@@ -150,15 +158,20 @@ extension VectorKMeans {
       tally = .allocate(capacity: k)
       tally.initialize(repeating: SIMD4(repeating: 0), count: k)
       totals = ClusterSums(k: k, dimension: dimension)
+      gathersMoments = n >= momentsFrom
       var largest: Float = 0
-      for x in points { largest = max(largest, x.magnitude) }
+      if gathersMoments {
+        for x in points { largest = max(largest, x.magnitude) }
+      }
       let quantizer = ExactMoments.Quantizer(largest: largest)
-      nodeMoments = .nodes(of: tree, quantizer: quantizer)
+      nodeMoments = gathersMoments
+        ? .nodes(of: tree, quantizer: quantizer) : ExactMoments(rows: 0, dimension: dimension, quantizer: quantizer)
       clusterMoments = ExactMoments(rows: k, dimension: dimension, quantizer: quantizer)
       proven = .allocate(capacity: k * dimension)
       proven.initialize(repeating: 0)
-      peaks = .allocate(capacity: nodes * dimension)
-      for i in 0..<(nodes * dimension) {
+      let peakCount = gathersMoments ? nodes * dimension : 0
+      peaks = .allocate(capacity: peakCount)
+      for i in 0..<peakCount {
         peaks.initializeElement(at: i, to: quantizer.peak(middle: tree.middle[i], half: tree.half[i]))
       }
       laneSums = .allocate(capacity: 3 * k)
@@ -217,6 +230,11 @@ extension VectorKMeans {
       }
     }
 
+    /// The fewest vectors for which the walk gathers the moments (``ExactMoments``) and seeding
+    /// goes through the tree (``seedTree(_:dimension:tree:k:trials:random:)``); below it the
+    /// kernel sums every vector as before.
+    static let momentsFrom = 16_384
+
     /// Vectors per block of the sums pass: the sums, then the inertia, while a block is in L1.
     private static let blockSize = 512
 
@@ -237,10 +255,17 @@ extension VectorKMeans {
       }
       for c in 0..<k { lists[c] = Int32(c) }
       let w = weights?.baseAddress
-      let moments: Moments = w != nil ? .none : wantsInertia ? .full : accumulate ? .sums : .none
+      // When most vectors sit in searched leaves (small blocks: the leaves are large for their
+      // clusters), adding them up per candidate costs more than the pass over every vector.
+      // Either way gives the same sums.
+      let byLeaves = w == nil && gathersMoments && searchedBefore * 4 < n
+      let moments: Moments = !byLeaves ? .none : wantsInertia ? .full : accumulate ? .sums : .none
+      searched = 0
       if moments != .none { clusterMoments.reset() }
       filter(W.self, node: 0, candidates: lists, count: k, level: 0, moments: moments)
       momentsOnly = moments != .none && accumulate
+      if momentsOnly { momentPasses += 1 }
+      searchedBefore = searched
       var inertia = 0.0
       if accumulate && moments == .none { totals.reset() }
       if moments == .none && (accumulate || wantsInertia) {
@@ -257,6 +282,9 @@ extension VectorKMeans {
           }
           start = end
         }
+      }
+      if accumulate && moments == .none && w == nil {
+        totals.finish(counts: UnsafePointer(members.baseAddress.unsafelyUnwrapped))
       }
       guard wantsInertia else { return (first ? n : changed, InertiaEstimate(exactly: 0)) }
       latestSnapshot ^= 1
@@ -374,7 +402,12 @@ extension VectorKMeans {
       }
       owner[v] = Self.mixed
       if tree.isLeaf(v) {
-        search(W.self, leaf: v, candidates: kept, count: survivors, moments: moments)
+        // One specialisation per mode, so that a pass without moments runs none of their code.
+        switch moments {
+        case .none: search(W.self, NoMoments.self, leaf: v, candidates: kept, count: survivors)
+        case .sums: search(W.self, SumMoments.self, leaf: v, candidates: kept, count: survivors)
+        case .full: search(W.self, FullMoments.self, leaf: v, candidates: kept, count: survivors)
+        }
       } else {
         filter(W.self, node: v + 1, candidates: kept, count: survivors, level: level + 1, moments: moments)
         filter(W.self, node: Int(tree.right[v]), candidates: kept, count: survivors, level: level + 1, moments: moments)
@@ -487,14 +520,16 @@ extension VectorKMeans {
 
     /// Assigns each vector of leaf `v` to the nearest of the `count ≥ 2` candidates, 4 at a
     /// time (a short last group repeats its last vector), and counts them per candidate.
-    private func search<W: VectorWidth>(
-      _: W.Type, leaf v: Int, candidates: UnsafePointer<Int32>, count: Int, moments: Moments
+    private func search<W: VectorWidth, M: MomentsMode>(
+      _: W.Type, _: M.Type, leaf v: Int, candidates: UnsafePointer<Int32>, count: Int
     ) {
+      let moments = M.moments
       let d = W.value(self.d)
       let rows = tree.sortedPoints.baseAddress.unsafelyUnwrapped, order = tree.order
       let first = Int(tree.start[v]), last = Int(tree.end[v])
       // Pairs of a leaf of at most 256 vectors (all but leaves of equal vectors): per
       // candidate in 4 lanes of Doubles.
+      searched &+= last &- first
       let lanesSum = moments != .none && W.self == Width2.self && last &- first <= 256
       let perVector = moments != .none && !lanesSum
       let squares = moments == .full
@@ -564,7 +599,8 @@ extension VectorKMeans {
         }
         i &+= 4
       }
-      var rest = nodeMoments.sums(of: v)
+      // The leaf's sums, less each candidate's as they are added.
+      var rest: (Int128, Int128) = lanesSum ? nodeMoments.sums(of: v) : (0, 0)
       for m in 0..<count {
         let c = Int(candidates[m])
         let vectors = Int(tally[m].wrappedSum())
@@ -584,3 +620,9 @@ extension VectorKMeans {
     }
   }
 }
+
+/// A ``VectorKMeans/FilteringLloyd/Moments`` fixed at compile time.
+protocol MomentsMode { static var moments: VectorKMeans.FilteringLloyd.Moments { get } }
+enum NoMoments: MomentsMode { static var moments: VectorKMeans.FilteringLloyd.Moments { .none } }
+enum SumMoments: MomentsMode { static var moments: VectorKMeans.FilteringLloyd.Moments { .sums } }
+enum FullMoments: MomentsMode { static var moments: VectorKMeans.FilteringLloyd.Moments { .full } }

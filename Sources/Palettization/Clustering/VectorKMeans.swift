@@ -139,7 +139,7 @@ public enum VectorKMeans {
       return restarts(lloyd, points, weights: weights, config: config, random: random, seeding: kernel == .reference ? .oneAtATime : .blocked)
     case .filtering:
       let lloyd = FilteringLloyd(points, dimension: dimension, k: k)
-      return restarts(lloyd, points, weights: weights, config: config, random: random, seeding: weights == nil ? .tree(lloyd.tree) : .blocked)
+      return restarts(lloyd, points, weights: weights, config: config, random: random, seeding: weights == nil && lloyd.gathersMoments ? .tree(lloyd.tree) : .blocked)
     }
   }
 
