@@ -33,18 +33,22 @@ extension VectorKMeans {
   /// counts each centroid's vectors (a subtree adds its size, a searched leaf its per-candidate
   /// counts).
   ///
-  /// **Sums without a pass over the vectors** (unweighted). The walk also gives each centroid
-  /// the exact fixed-point moments (``ExactMoments``) of what it assigned: a whole subtree adds
-  /// its node's (precomputed with the tree), a searched leaf its vectors' per candidate (4 lanes of
-  /// exact integral Doubles; the last candidate gets the leaf's less the others'). From them
-  /// ``update(_:weights:)`` proves the means that the sequential sums (``ClusterSums``, per
-  /// vector in vector order) would give, and runs those sums only for a pass where some mean
-  /// is too close to a `Float` rounding boundary to be proven (55 of 283,520 centroid coordinates
-  /// on MiniLM at 4 bits; 71 of 8,860 passes ran them). The inertia of the `tol` test comes
-  /// from the same moments with a bound on its distance to the sequential sum
-  /// (``InertiaEstimate``); weighted passes add it into 4 independent sums instead. When a bound
-  /// cannot decide the test, the schedule recomputes the sequential sums from this kernel's
-  /// snapshots of the two passes involved, so every decision is the sequential one.
+  /// **Sums without a pass over the vectors** (unweighted blocks of at least ``momentsFrom``
+  /// vectors). The walk also gives each centroid the exact fixed-point moments
+  /// (``ExactMoments``) of what it assigned: a whole subtree adds its node's (precomputed with
+  /// the tree), a searched leaf its vectors' per candidate (4 lanes of exact integral Doubles;
+  /// the last candidate gets the leaf's less the others'). From them ``update(_:weights:)``
+  /// proves the means that the sequential sums (``ClusterSums``, per vector in vector order)
+  /// would give, and runs those sums only for a pass where some mean is too close to a `Float`
+  /// rounding boundary to be proven (55 of 283,520 centroid coordinates on MiniLM at 4 bits; 71
+  /// of 8,860 passes ran them). The inertia of the `tol` test comes from the same moments with
+  /// a bound on its distance to the sequential sum (``InertiaEstimate``). Weighted passes,
+  /// smaller blocks, and passes after one that searched a quarter of the vectors or more (the
+  /// per-candidate adds then cost more than a pass) sum every vector in order and add the
+  /// inertia into 4 independent sums with such a bound. When a bound cannot decide the `tol`
+  /// test, the schedule recomputes the sequential sums from this kernel's snapshots of the two
+  /// passes involved, so every decision is the sequential one. Such blocks also seed through
+  /// the tree (``seedTree(_:dimension:tree:k:trials:random:)``).
   ///
   /// Measured (release, shared 2-core VM, same-run ratios to ``Kernel/reference``): see
   /// ``Kernel/filtering``.

@@ -25,7 +25,8 @@ extension VectorKMeans {
   ///
   /// `fused: false` evaluates candidates as the implementation before the kd-tree kernel did
   /// (``Kernel/reference``); `true` evaluates a step's candidates block by block
-  /// (`seedBlocked`): the same values, faster.
+  /// (`seedBlocked`): the same values, faster. ``seedTree(_:dimension:tree:k:trials:random:)``
+  /// (the kd-tree kernel's, unweighted) bounds them through a tree and gives the same seeds.
   ///
   /// - Precondition: `points` holds at least one vector; `k ≥ 1`, `trials ≥ 1`.
   /// - Complexity: O(k·trials·n·d) time, O(n) extra memory.
