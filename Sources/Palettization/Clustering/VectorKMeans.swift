@@ -75,10 +75,11 @@ public enum VectorKMeans {
     ///
     /// Measured against ``reference`` in the same run (`harness bench --vector-kernels`,
     /// release, a quiet 2-core Zen 4 VM, CPU time, 1536×384 Laplace tensor as 2-vectors, exact
-    /// mode): 4-bit 2.4×, 2-bit 2.0×, 6-bit 3.3×, 8-bit 4.5× faster; MiniLM's 37 weights at
-    /// 4 bits 2.3× (1.95 s wall on 2 workers). Bitwise the same results. What is left is
-    /// mostly the update step's sums, which every kernel must add per vector in vector order
-    /// (about 30% of this kernel's time), seeding (18%), the walk (13%) and leaf searches (13%).
+    /// mode): 4-bit 3.5×, 2-bit 3.4×, 6-bit 5.9×, 8-bit 11× faster; MiniLM's 37 weights at
+    /// 4 bits 3.3× (1.33 s wall on 2 workers). Bitwise the same results. Blocks of 16,384
+    /// vectors or more take their means from exact moments and seed through the tree
+    /// (``FilteringLloyd``); what is left is mostly leaf searches (33%), the walk (21%) and
+    /// seeding (19%).
     case filtering
 
     /// The fastest kernel for `count` vectors of `dimension` Floats and `k` centroids:
