@@ -223,14 +223,10 @@ extension VectorKMeans {
       var i = first
       var sum = 0.0
       if W.self == Width2.self {
-        let c0 = SIMD4<Float>(repeating: c[0]), c1 = SIMD4<Float>(repeating: c[1])
+        let centre = (SIMD4<Float>(repeating: c[0]), SIMD4<Float>(repeating: c[1]))
         var lanes = SIMD4<Double>()
         while i &+ 4 <= last {
-          let raw = UnsafeRawPointer(rows + i &* 2)
-          let a = raw.loadUnaligned(as: SIMD4<Float>.self)
-          let b = raw.loadUnaligned(fromByteOffset: 16, as: SIMD4<Float>.self)
-          let t0 = SIMD4(a[0], a[2], b[0], b[2]) - c0, t1 = SIMD4(a[1], a[3], b[1], b[3]) - c1
-          let dist = t0 * t0 + t1 * t1
+          let dist = Self.pairDistances(rows + i &* 2, from: centre)
           let old = UnsafeRawPointer(near + i).loadUnaligned(as: SIMD4<Float>.self)
           let wideOld = SIMD4<Double>(Double(old[0]), Double(old[1]), Double(old[2]), Double(old[3]))
           let lowered = dist.replacing(with: old, where: .!(dist .< old))
@@ -246,6 +242,19 @@ extension VectorKMeans {
         i &+= 1
       }
       return sum
+    }
+
+    /// The squared distances of the 4 pairs at `rows` (lane `r`: the `r`-th) from `centre`
+    /// (its two coordinates splatted): ``squaredDistance(_:_:dimension:)``'s operations per lane.
+    @inline(__always)
+    private static func pairDistances(
+      _ rows: UnsafePointer<Float>, from centre: (SIMD4<Float>, SIMD4<Float>)
+    ) -> SIMD4<Float> {
+      let raw = UnsafeRawPointer(rows)
+      let a = raw.loadUnaligned(as: SIMD4<Float>.self)
+      let b = raw.loadUnaligned(fromByteOffset: 16, as: SIMD4<Float>.self)
+      let t0 = SIMD4(a[0], a[2], b[0], b[2]) - centre.0, t1 = SIMD4(a[1], a[3], b[1], b[3]) - centre.1
+      return t0 * t0 + t1 * t1
     }
 
     /// `candidate` joins the centres: the minima it lowers (tree order and vector order), the
@@ -266,14 +275,10 @@ extension VectorKMeans {
         let first = Int(tree.start[v]), last = Int(tree.end[v])
         var i = first
         if W.self == Width2.self {
-          let c0 = SIMD4<Float>(repeating: c[0]), c1 = SIMD4<Float>(repeating: c[1])
+          let centre = (SIMD4<Float>(repeating: c[0]), SIMD4<Float>(repeating: c[1]))
           var tops = SIMD4<Float>(repeating: 0)
           while i &+ 4 <= last {
-            let raw = UnsafeRawPointer(rows + i &* 2)
-            let a = raw.loadUnaligned(as: SIMD4<Float>.self)
-            let b = raw.loadUnaligned(fromByteOffset: 16, as: SIMD4<Float>.self)
-            let t0 = SIMD4(a[0], a[2], b[0], b[2]) - c0, t1 = SIMD4(a[1], a[3], b[1], b[3]) - c1
-            let dist = t0 * t0 + t1 * t1
+            let dist = Self.pairDistances(rows + i &* 2, from: centre)
             let old = UnsafeRawPointer(near + i).loadUnaligned(as: SIMD4<Float>.self)
             let new = old.replacing(with: dist, where: dist .< old)
             UnsafeMutableRawPointer(near + i).storeBytes(of: new, as: SIMD4<Float>.self)
