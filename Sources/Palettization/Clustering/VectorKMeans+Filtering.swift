@@ -174,7 +174,8 @@ extension VectorKMeans {
       proven = .allocate(capacity: k * dimension)
       proven.initialize(repeating: 0)
       let peakCount = gathersMoments ? nodes * dimension : 0
-      peaks = .allocate(capacity: peakCount)
+      // At least one element, so that the base address is never nil.
+      peaks = .allocate(capacity: max(peakCount, 1))
       for i in 0..<peakCount {
         peaks.initializeElement(at: i, to: quantizer.peak(middle: tree.middle[i], half: tree.half[i]))
       }
