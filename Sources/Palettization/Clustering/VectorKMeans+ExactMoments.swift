@@ -6,7 +6,8 @@ extension VectorKMeans {
   ///
   /// **Fixed point.** A coordinate `x` is held as `v = round(x·2ᵖ)` (``Quantizer``), with `p`
   /// chosen per block so that every `|v| ≤ 2⁴⁷`; `|x − v·2⁻ᵖ| ≤ 2⁻ᵖ⁻¹`. Sums of `v` and `|v|`
-  /// (below `n·2⁴⁷`) and of `v²` (below `n·2⁹⁵`) are exact in `Int128` for `n < 2³²`, so a
+  /// (below `n·2⁴⁷`) are exact in `Int128` for `n < 2³²` (`Σ‖x‖²` is a `Double`, see
+  /// ``squares``), so a
   /// group's moments are the sum of its parts' in any order: a kd-tree node's are its
   /// children's, and a cluster's are those of the subtrees and searched vectors the
   /// assignment walk gave it.

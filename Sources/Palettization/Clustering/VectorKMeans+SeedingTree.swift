@@ -129,9 +129,14 @@ extension VectorKMeans {
       guard slots.count > 1 else { return candidates[0] }
       var contenders = slots
       if potential.isFinite {
-        // |P − Σ Dᵢ| ≤ γₙ₋₁·Σ Dᵢ for any order of n non-negative terms (Higham §4.2).
-        let relative = Double(n) * 0x1p-53 * (1 + 0x1p-20)
-        let low = potential * (1 - relative), high = potential * (1 + relative)
+        // |P − Σ Dᵢ| ≤ γₙ₋₁·Σ Dᵢ for any order of n non-negative terms (Higham §4.2), so
+        // P·(1 − γ) ≤ Σ Dᵢ ≤ P·(1 + γ/(1 − γ)), with γₙ₋₁ ≤ nu/(1 − nu) and γ/(1 − γ) ≤
+        // nu/(1 − 2nu) (u = 2⁻⁵³); products rounded up by 2⁻³⁰ of themselves, sums outwards.
+        // (A review found that rounding `1 + γ` to the 2⁻⁵² grid could drop the second-order
+        // part of the upper factor; no real input reaches it, but the form below has none.)
+        let nu = Double(n) * 0x1p-53
+        let gamma = nu / (1 - nu) * (1 + 0x1p-30), widen = nu / (1 - 2 * nu) * (1 + 0x1p-30)
+        let low = (potential - potential * gamma).nextDown, high = (potential + potential * widen).nextUp
         var intervals: [(low: Double, high: Double)] = []
         for t in slots {
           let (reduction, terms) = lowering(by: candidates[t])
@@ -141,7 +146,7 @@ extension VectorKMeans {
           let margin = 0x1p-51 * (high + reduction + slack)
           let exactLow = max(0, low - reduction - slack - margin), exactHigh = high - reduction + slack + margin
           // The new potential is again a sum of n non-negative terms in the blocked order.
-          intervals.append(((exactLow * (1 - relative)).nextDown, (exactHigh * (1 + relative)).nextUp))
+          intervals.append(((exactLow - exactLow * gamma).nextDown, (exactHigh + exactHigh * gamma).nextUp))
         }
         let ceiling = intervals.map(\.high).min() ?? .infinity
         contenders = zip(slots, intervals).filter { $0.1.low <= ceiling }.map(\.0)
