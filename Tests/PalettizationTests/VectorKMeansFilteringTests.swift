@@ -174,7 +174,7 @@ struct VectorKMeansFilteringTests {
     // 1 + 2⁻²³.
     func means(_ xs: [Float]) -> [Float]? {
       let moments = VectorKMeans.ExactMoments(
-        rows: 1, dimension: 1, quantizer: .init(largest: xs.map(\.magnitude).max() ?? 0))
+        rows: 1, dimension: 1, quantizer: .init(largest: Double(xs.map(\.magnitude).max() ?? 0)))
       defer { moments.deallocate() }
       xs.withUnsafeBufferPointer { x in
         for i in 0..<xs.count { moments.add(WidthAny.self, vector: x.baseAddress! + i, to: 0) }

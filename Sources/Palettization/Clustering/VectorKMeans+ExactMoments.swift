@@ -45,7 +45,7 @@ extension VectorKMeans {
       let unit: Double
 
       /// `p` such that `|x|·2ᵖ < 2⁴⁷` for `|x| ≤ largest` (`p = 0` when `largest` is 0).
-      init(largest: Float) {
+      init(largest: Double) {
         let p = largest > 0 ? 46 - Int(largest.exponent) : 0
         scale = Double(sign: .plus, exponent: p, significand: 1)
         unit = Double(sign: .plus, exponent: -p, significand: 1)

@@ -163,9 +163,11 @@ extension VectorKMeans {
       tally.initialize(repeating: SIMD4(repeating: 0), count: k)
       totals = ClusterSums(k: k, dimension: dimension)
       gathersMoments = n >= momentsFrom
-      var largest: Float = 0
-      if gathersMoments {
-        for x in points { largest = max(largest, x.magnitude) }
+      // Every |x| is within the root's box.
+      var largest = 0.0
+      for j in 0..<dimension {
+        let m = tree.middle[j], h = tree.half[j]
+        largest = max(largest, max((m - h).magnitude, (m + h).magnitude) * (1 + 0x1p-50))
       }
       let quantizer = ExactMoments.Quantizer(largest: largest)
       nodeMoments = gathersMoments

@@ -85,11 +85,12 @@ extension VectorKMeans {
 
     func seeds(k: Int, trials: Int, random: GSLRandom) -> [Int] {
       precondition(k >= 1 && trials >= 1, "seeding needs k >= 1 and trials >= 1")
-      var potential = sumBlocks()
+      // The first draw's masses: all 1.
+      _ = sumBlocks()
       let first = pick(random.nextUniform())
       var chosen = [first]
       closest.update(repeating: .infinity)
-      potential = accept(first)
+      var potential = accept(first)
       var draws = [Double](repeating: 0, count: trials)
       while chosen.count < k {
         for t in 0..<trials { draws[t] = random.nextUniform() }

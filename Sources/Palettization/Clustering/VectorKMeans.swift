@@ -145,21 +145,13 @@ public enum VectorKMeans {
   }
 
   /// How a kernel's restarts evaluate k-means++ candidates; the same seeds from each.
-  enum Seeding: Equatable {
+  enum Seeding {
     /// One candidate at a time over every vector (``Kernel/reference``).
     case oneAtATime
     /// A step's candidates block by block (``seedBlocked(_:_:dimension:weights:k:trials:random:)``).
     case blocked
     /// Through the block's kd-tree (``seedTree(_:dimension:tree:k:trials:random:)``; unweighted).
     case tree(KDTree)
-
-    static func == (a: Seeding, b: Seeding) -> Bool {
-      switch (a, b) {
-      case (.oneAtATime, .oneAtATime), (.blocked, .blocked): return true
-      case (.tree(let x), .tree(let y)): return x.order.baseAddress == y.order.baseAddress
-      default: return false
-      }
-    }
   }
 
   /// `config.nInit` restarts on `lloyd`'s workspace, each seeded by k-means++ from `random`;
@@ -173,10 +165,10 @@ public enum VectorKMeans {
     for _ in 0..<config.nInit {
       let seeds: [Int]
       switch seeding {
-      case .oneAtATime, .blocked:
-        seeds = seedPlusPlus(
-          points, dimension: lloyd.d, weights: weights, k: lloyd.k, trials: trials, random: random,
-          fused: seeding == .blocked)
+      case .oneAtATime:
+        seeds = seedPlusPlus(points, dimension: lloyd.d, weights: weights, k: lloyd.k, trials: trials, random: random, fused: false)
+      case .blocked:
+        seeds = seedPlusPlus(points, dimension: lloyd.d, weights: weights, k: lloyd.k, trials: trials, random: random, fused: true)
       case .tree(let tree):
         seeds = seedTree(points, dimension: lloyd.d, tree: tree, k: lloyd.k, trials: trials, random: random)
       }
